@@ -1,0 +1,7 @@
+"""`python -m autofactura` is the `autofactura` command."""
+
+import sys
+
+from autofactura.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Files a task produced: screenshots, downloads, the stamped XML and PDF."""

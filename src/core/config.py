@@ -1,0 +1,149 @@
+"""One settings object for the whole service, read from the environment.
+
+Nothing set means embedded mode: SQLite, an in-process broker and event bus, built-in
+accounts and a local Chromium. Each distributed part switches on with its own variable.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    """Accept the conventional name (DATABASE_URL) and the prefixed one."""
+    return AliasChoices(name, f"AUTOFACTURA_{name}")
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AUTOFACTURA_", extra="ignore", populate_by_name=True
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+
+    jwt_secret: str | None = None
+    token_ttl_seconds: int = Field(8 * 3600, ge=60)
+    supabase_url: str | None = Field(None, validation_alias=_env("SUPABASE_URL"))
+    supabase_anon_key: str | None = Field(None, validation_alias=_env("SUPABASE_ANON_KEY"))
+    supabase_jwt_secret: str | None = Field(None, validation_alias=_env("SUPABASE_JWT_SECRET"))
+    supabase_jwks_url: str | None = Field(None, validation_alias=_env("SUPABASE_JWKS_URL"))
+    supabase_jwt_algorithms: str = Field(
+        "ES256,RS256", validation_alias=_env("SUPABASE_JWT_ALGORITHMS")
+    )
+
+    browserbase_api_key: str | None = Field(None, validation_alias=_env("BROWSERBASE_API_KEY"))
+    browserbase_project_id: str | None = Field(
+        None, validation_alias=_env("BROWSERBASE_PROJECT_ID")
+    )
+
+    encryption_keys: str | None = Field(None, validation_alias=_env("ENCRYPTION_KEYS"))
+    cors_origins: str = Field("", validation_alias=_env("CORS_ORIGINS"))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_env("LOG_LEVEL")
+    )
+
+    allow_private_urls: bool = False
+    rate_limit_login: str = "10/60"
+    rate_limit_register: str = "5/60"
+    rate_limit_create_task: str = "60/60"
+    max_query_depth: int = Field(12, ge=2)
+    max_query_tokens: int = Field(2000, ge=100)
+    max_query_aliases: int = Field(30, ge=1)
+    password_hash_time_cost: int = Field(3, ge=1)
+    password_hash_memory_kib: int = Field(65536, ge=8)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgres://", "postgresql", "sqlite")):
+            raise ValueError("must be a postgresql:// or sqlite:// URL")
+        return value or None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value or None
+
+    @field_validator("supabase_url", "supabase_jwks_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/") if value else None
+
+    @field_validator("rate_limit_login", "rate_limit_register", "rate_limit_create_task")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        count, _, seconds = value.partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(seconds) > 0):
+            raise ValueError("must look like COUNT/SECONDS, e.g. 10/60")
+        return value
+
+    @field_validator("supabase_jwt_algorithms")
+    @classmethod
+    def _algorithms(cls, value: str) -> str:
+        allowed = {"HS256", "HS384", "HS512", "ES256", "RS256", "RS384", "RS512", "EdDSA"}
+        bad = [alg for alg in _split(value) if alg not in allowed]
+        if bad or not _split(value):
+            raise ValueError(f"unsupported JWT algorithm(s): {', '.join(bad) or 'none'}")
+        return value
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def distributed_database(self) -> bool:
+        return bool(self.database_url) and not self.database_url.startswith("sqlite")  # type: ignore[union-attr]
+
+    @property
+    def supabase_auth(self) -> bool:
+        return bool(self.supabase_url)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return _split(self.cors_origins)
+
+    @property
+    def jwt_algorithm_list(self) -> list[str]:
+        return _split(self.supabase_jwt_algorithms)
+
+    @cached_property
+    def database_path(self) -> Path:
+        return self.data_dir / "autofactura.db"
+
+
+class SettingsError(Exception):
+    """A setting has a value the service cannot start with."""
+
+
+def load_settings() -> Settings:
+    """Read the environment, turning pydantic's report into one clear line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        field = Settings.model_fields.get(str(first["loc"][0]).lower()) if first["loc"] else None
+        if field is not None and isinstance(field.validation_alias, AliasChoices):
+            name = str(field.validation_alias.choices[0])
+        elif field is not None:
+            name = f"AUTOFACTURA_{name}"
+        raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

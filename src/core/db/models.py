@@ -1,0 +1,10 @@
+"""Imports every model so the metadata (and Alembic) sees all tables."""
+
+from autofactura.core.artifacts.models import Artifact
+from autofactura.core.db.base import Base
+from autofactura.core.events.models import TaskEvent
+from autofactura.core.profiles.models import FiscalProfile
+from autofactura.core.tasks.models import Task
+from autofactura.core.users.models import User
+
+__all__ = ["Artifact", "Base", "FiscalProfile", "Task", "TaskEvent", "User"]

@@ -1,0 +1,1 @@
+"""Buyers' fiscal profiles: the receptor data a CFDI 4.0 is issued to."""

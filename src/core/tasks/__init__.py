@@ -1,0 +1,1 @@
+"""Invoicing tasks: one ticket, one vendor portal, one fiscal profile."""

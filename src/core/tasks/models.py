@@ -1,0 +1,43 @@
+"""The tasks table: the ticket, where to invoice it, for whom, and how far it got."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from autofactura.core.db.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
+from autofactura.core.tasks.status import TaskStatus
+
+
+class Task(IdMixin, TimestampMixin, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_user_created", "user_id", "created_at", "id"),
+        Index("ix_tasks_user_status", "user_id", "status"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Kept when a finished task's profile is deleted; a profile with live tasks can't be.
+    fiscal_profile_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("fiscal_profiles.id", ondelete="SET NULL"), index=True
+    )
+    vendor_url: Mapped[str] = mapped_column(String(2048))
+    ticket: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(32), default=TaskStatus.PENDING.value)
+    failure_code: Mapped[str | None] = mapped_column(String(48), default=None)
+    failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    intervention_reason: Mapped[str | None] = mapped_column(String(48), default=None)
+    live_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    engine: Mapped[str | None] = mapped_column(String(32), default=None)
+    attempt: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def task_status(self) -> TaskStatus:
+        return TaskStatus(self.status)

@@ -1,0 +1,1 @@
+"""Buyers' accounts: built-in (hashed passwords) or mirrored from Supabase Auth."""

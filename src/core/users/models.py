@@ -1,0 +1,16 @@
+"""The users table: one row per buyer, whichever auth provider signed them in."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from autofactura.core.db.base import Base, IdMixin, TimestampMixin
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Null for Supabase accounts: their password lives in Supabase Auth.
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)

@@ -1,0 +1,1 @@
+"""Thin resolvers: GraphQL arguments → core service → schema type."""

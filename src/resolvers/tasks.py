@@ -1,0 +1,110 @@
+"""createTask, tasks and task."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import strawberry
+from strawberry.relay import PageInfo
+
+from autofactura.core.errors import ServiceError
+from autofactura.core.tasks import repository, service
+from autofactura.core.tasks.repository import TaskFilter
+from autofactura.core.tasks.ticket import MEXICO_CITY
+from autofactura.schema.context import Info
+from autofactura.schema.errors import bad_input, user_errors
+from autofactura.schema.ids import decode, require
+from autofactura.schema.inputs import CreateTaskInput, TaskFilterInput
+from autofactura.schema.types.connection import (
+    TaskConnection,
+    TaskEdge,
+    decode_cursor,
+    encode_cursor,
+)
+from autofactura.schema.types.results import CreateTaskResult
+from autofactura.schema.types.task import Task
+
+MAX_PAGE = 100
+
+
+@user_errors
+async def create_task(info: Info, input: CreateTaskInput) -> CreateTaskResult:
+    services = info.context.services
+    user_id = await info.context.user_id()
+    await services.limiter.hit(services.rules.create_task, str(user_id))
+    ticket = input.ticket
+    new = service.NewTask(
+        vendor_url=input.vendor_url,
+        ticket=service.TicketData(
+            folio=ticket.folio,
+            date=ticket.date,
+            total=ticket.total,
+            store=ticket.store,
+            extra=ticket.extra if isinstance(ticket.extra, dict) else None,
+        ),
+        fiscal_profile_id=require(
+            input.fiscal_profile_id,
+            "FiscalProfile",
+            "fiscalProfileId",
+            "No encontramos ese perfil fiscal.",
+        ),
+    )
+    async with info.context.db.session(user_id) as session:
+        row = await service.create(
+            session, user_id, new, allow_private_urls=services.settings.allow_private_urls
+        )
+    return Task.from_model(row)
+
+
+async def task(info: Info, id: strawberry.ID) -> Task | None:
+    """Null when the id does not exist or is not the caller's."""
+    task_id = decode(id, "Task")
+    if task_id is None:
+        return None
+    row = await (await info.context.loaders()).task.load(task_id)
+    return Task.from_model(row) if row else None
+
+
+def _day_start(day: date | None) -> datetime | None:
+    return datetime.combine(day, time.min, MEXICO_CITY) if day else None
+
+
+def _filter(where: TaskFilterInput | None) -> TaskFilter:
+    if where is None:
+        return TaskFilter()
+    profile_id = (
+        decode(where.fiscal_profile_id, "FiscalProfile") if where.fiscal_profile_id else None
+    )
+    # createdBefore includes the whole day the buyer named.
+    end = where.created_before + timedelta(days=1) if where.created_before else None
+    return TaskFilter(
+        statuses=[s.value for s in where.status or []],
+        created_after=_day_start(where.created_after),
+        created_before=_day_start(end),
+        fiscal_profile_id=profile_id,
+    )
+
+
+async def tasks(
+    info: Info, first: int = 20, after: str | None = None, filter: TaskFilterInput | None = None
+) -> TaskConnection:
+    """The caller's tasks, newest first."""
+    user_id = await info.context.user_id()
+    limit = max(0, min(first, MAX_PAGE))
+    try:
+        position = decode_cursor(after) if after else None
+    except ServiceError as exc:
+        raise bad_input(exc) from None
+    async with info.context.db.session(user_id) as session:
+        rows = await repository.page(session, user_id, _filter(filter), position, limit + 1)
+    edges = [
+        TaskEdge(cursor=encode_cursor(r.created_at, r.id), node=Task.from_model(r))
+        for r in rows[:limit]
+    ]
+    info_ = PageInfo(
+        has_next_page=len(rows) > limit,
+        has_previous_page=position is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return TaskConnection(edges=edges, page_info=info_)

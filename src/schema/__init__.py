@@ -1,0 +1,115 @@
+"""The GraphQL schema: Query, Mutation and the protective extensions, built once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from autofactura.core.config import Settings
+from autofactura.resolvers import auth as auth_r
+from autofactura.resolvers import nodes as node_r
+from autofactura.resolvers import profiles as profile_r
+from autofactura.resolvers import tasks as task_r
+from autofactura.schema.permissions import IsAuthenticated
+from autofactura.schema.types.auth import User
+from autofactura.schema.types.connection import TaskConnection
+from autofactura.schema.types.profile import FiscalProfile
+from autofactura.schema.types.task import Task
+
+log = logging.getLogger("autofactura.graphql")
+authenticated = [IsAuthenticated]
+
+
+@strawberry.type
+class Query:
+    node: relay.Node | None = strawberry.field(
+        resolver=node_r.node, permission_classes=authenticated
+    )
+    me: User = strawberry.field(resolver=auth_r.me, permission_classes=authenticated)
+    fiscal_profiles: list[FiscalProfile] = strawberry.field(
+        resolver=profile_r.fiscal_profiles, permission_classes=authenticated
+    )
+    tasks: TaskConnection = strawberry.field(
+        resolver=task_r.tasks, permission_classes=authenticated
+    )
+    task: Task | None = strawberry.field(resolver=task_r.task, permission_classes=authenticated)
+
+
+@strawberry.type
+class Mutation:
+    register = strawberry.mutation(resolver=auth_r.register)
+    login = strawberry.mutation(resolver=auth_r.login)
+    create_fiscal_profile = strawberry.mutation(
+        resolver=profile_r.create_fiscal_profile, permission_classes=authenticated
+    )
+    update_fiscal_profile = strawberry.mutation(
+        resolver=profile_r.update_fiscal_profile, permission_classes=authenticated
+    )
+    delete_fiscal_profile = strawberry.mutation(
+        resolver=profile_r.delete_fiscal_profile, permission_classes=authenticated
+    )
+    create_task = strawberry.mutation(resolver=task_r.create_task, permission_classes=authenticated)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Mask only unexpected exceptions; log them with an id the caller can quote."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    error_id = uuid.uuid4().hex[:12]
+    log.error("unexpected error %s in %s", error_id, error.path, exc_info=original)
+    error.extensions = {"code": "INTERNAL", "errorId": error_id}
+    return True
+
+
+class _Masking(MaskErrors):
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = error.extensions
+        return masked
+
+
+def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Factories for per-request extensions around validation rules built once at start-up.
+
+    The limiters create a new rule class per instance; built per request, those classes
+    would make every validation a cache miss.
+    """
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_query_aliases).validation_rules,
+    ]
+    if settings.production:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    max_tokens = settings.max_query_tokens
+    return [
+        lambda: _Masking(should_mask_error=_should_mask, error_message="Error interno."),
+        lambda: ParserCache(maxsize=512),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=512),
+    ]
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions(settings or Settings()),
+    )

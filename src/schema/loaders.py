@@ -1,0 +1,57 @@
+"""Per-request DataLoaders: a page of tasks costs one query per relation, not one per task."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from autofactura.core.artifacts import repository as artifacts
+from autofactura.core.artifacts.models import Artifact
+from autofactura.core.db import Database
+from autofactura.core.events import repository as events
+from autofactura.core.events.models import TaskEvent
+from autofactura.core.profiles import repository as profiles
+from autofactura.core.profiles.models import FiscalProfile
+from autofactura.core.tasks import repository as tasks
+from autofactura.core.tasks.models import Task
+
+EventWindow = tuple[uuid.UUID, int, int]  # (task id, after seq, how many)
+
+
+class Loaders:
+    def __init__(self, db: Database, user_id: uuid.UUID) -> None:
+        self._db, self._user_id = db, user_id
+        self.profile = DataLoader(self._profiles)
+        self.task = DataLoader(self._tasks)
+        self.artifacts = DataLoader(self._artifacts)
+        self.events = DataLoader(self._events)
+
+    async def _profiles(self, ids: Sequence[uuid.UUID]) -> list[FiscalProfile | None]:
+        async with self._db.session(self._user_id) as session:
+            found = {p.id: p for p in await profiles.get_many(session, self._user_id, ids)}
+        return [found.get(i) for i in ids]
+
+    async def _tasks(self, ids: Sequence[uuid.UUID]) -> list[Task | None]:
+        async with self._db.session(self._user_id) as session:
+            found = {t.id: t for t in await tasks.get_many(session, self._user_id, ids)}
+        return [found.get(i) for i in ids]
+
+    async def _artifacts(self, task_ids: Sequence[uuid.UUID]) -> list[list[Artifact]]:
+        async with self._db.session(self._user_id) as session:
+            rows = await artifacts.for_tasks(session, self._user_id, task_ids)
+        grouped: dict[uuid.UUID, list[Artifact]] = {i: [] for i in task_ids}
+        for row in rows:
+            grouped[row.task_id].append(row)
+        return [grouped[i] for i in task_ids]
+
+    async def _events(self, keys: Sequence[EventWindow]) -> list[list[TaskEvent]]:
+        windows = {(after, first) for _, after, first in keys}
+        found: dict[EventWindow, list[TaskEvent]] = {key: [] for key in keys}
+        async with self._db.session(self._user_id) as session:
+            for after, first in windows:
+                ids = [task_id for task_id, a, f in keys if (a, f) == (after, first)]
+                for event in await events.windows(session, self._user_id, ids, after, first):
+                    found[(event.task_id, after, first)].append(event)
+        return [found[key] for key in keys]

@@ -1,0 +1,42 @@
+"""Each mutation's result union: its success type and the errors it can answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from autofactura.schema.errors import (
+    ConflictError,
+    EmailTakenError,
+    InvalidCredentialsError,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+)
+from autofactura.schema.types.auth import AuthPayload
+from autofactura.schema.types.profile import DeletedFiscalProfile, FiscalProfile
+from autofactura.schema.types.task import Task
+
+RegisterResult = Annotated[
+    AuthPayload | ValidationError | EmailTakenError | RateLimitedError | UnavailableError,
+    strawberry.union("RegisterResult"),
+]
+LoginResult = Annotated[
+    AuthPayload | InvalidCredentialsError | RateLimitedError | UnavailableError,
+    strawberry.union("LoginResult"),
+]
+CreateFiscalProfileResult = Annotated[
+    FiscalProfile | ValidationError | ConflictError, strawberry.union("CreateFiscalProfileResult")
+]
+UpdateFiscalProfileResult = Annotated[
+    FiscalProfile | ValidationError | NotFoundError, strawberry.union("UpdateFiscalProfileResult")
+]
+DeleteFiscalProfileResult = Annotated[
+    DeletedFiscalProfile | NotFoundError | ConflictError,
+    strawberry.union("DeleteFiscalProfileResult"),
+]
+CreateTaskResult = Annotated[
+    Task | ValidationError | NotFoundError | RateLimitedError, strawberry.union("CreateTaskResult")
+]

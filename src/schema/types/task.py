@@ -1,0 +1,164 @@
+"""Task, its ticket, its event log and its files."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from autofactura.core.artifacts.models import Artifact as ArtifactModel
+from autofactura.core.events.models import TaskEvent as TaskEventModel
+from autofactura.core.tasks.models import Task as TaskModel
+from autofactura.schema.context import Info
+from autofactura.schema.ids import parse_uuid
+from autofactura.schema.types.enums import (
+    FailureCodeEnum,
+    InterventionReasonEnum,
+    TaskEventTypeEnum,
+    TaskStatusEnum,
+)
+from autofactura.schema.types.profile import FiscalProfile
+
+MAX_EVENTS_PAGE = 500
+
+
+@strawberry.type(description="The purchase ticket as the buyer gave it.")
+class Ticket:
+    folio: str
+    date: date
+    total: Decimal
+    store: str | None
+    extra: JSON = strawberry.field(description="Other values printed on the ticket, by label.")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Ticket:
+        return cls(
+            folio=data["folio"],
+            date=date.fromisoformat(data["date"]),
+            total=Decimal(data["total"]),
+            store=data.get("store"),
+            extra=data.get("extra") or {},
+        )
+
+
+@strawberry.type(description="One entry of a task's append-only log.")
+class TaskEvent:
+    seq: int
+    type: TaskEventTypeEnum  # type: ignore[valid-type]
+    payload: JSON
+    created_at: datetime
+
+    @strawberry.field(description="The task status this event set, for status events.")
+    def status(self) -> TaskStatusEnum | None:  # type: ignore[valid-type]
+        value = self.payload.get("status") if isinstance(self.payload, dict) else None
+        return TaskStatusEnum(value) if value else None
+
+    @strawberry.field(description="A short human-readable line about the event.")
+    def message(self) -> str | None:
+        return self.payload.get("message") if isinstance(self.payload, dict) else None
+
+    @classmethod
+    def from_model(cls, row: TaskEventModel) -> TaskEvent:
+        return cls(
+            seq=row.seq,
+            type=TaskEventTypeEnum(row.type),
+            payload=row.payload,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="A file the task produced (screenshot, download, XML, PDF).")
+class Artifact:
+    id: strawberry.ID
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: ArtifactModel) -> Artifact:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            name=row.name,
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(name="Task")
+class Task(relay.Node):
+    task_id: relay.NodeID[str]
+    status: TaskStatusEnum  # type: ignore[valid-type]
+    vendor_url: str
+    ticket: Ticket
+    failure_code: FailureCodeEnum | None  # type: ignore[valid-type]
+    failure_reason: str | None
+    intervention_reason: InterventionReasonEnum | None  # type: ignore[valid-type]
+    live_url: str | None
+    engine: str | None
+    attempt: int
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    fiscal_profile_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Null once the profile was deleted after the task ended.")
+    async def fiscal_profile(self, info: Info) -> FiscalProfile | None:
+        if self.fiscal_profile_id is None:
+            return None
+        row = await (await info.context.loaders()).profile.load(self.fiscal_profile_id)
+        return FiscalProfile.from_model(row) if row else None
+
+    @strawberry.field
+    async def artifacts(self, info: Info) -> list[Artifact]:
+        rows = await (await info.context.loaders()).artifacts.load(uuid.UUID(self.task_id))
+        return [Artifact.from_model(row) for row in rows]
+
+    @strawberry.field(description="Events with seq > `after`, oldest first (at most 500).")
+    async def events(self, info: Info, first: int = 100, after: int = 0) -> list[TaskEvent]:
+        first = max(0, min(first, MAX_EVENTS_PAGE))
+        key = (uuid.UUID(self.task_id), max(after, 0), first)
+        rows = await (await info.context.loaders()).events.load(key)
+        return [TaskEvent.from_model(row) for row in rows]
+
+    @classmethod
+    def from_model(cls, row: TaskModel) -> Task:
+        return cls(
+            task_id=str(row.id),
+            status=TaskStatusEnum(row.status),
+            vendor_url=row.vendor_url,
+            ticket=Ticket.from_json(row.ticket),
+            failure_code=FailureCodeEnum(row.failure_code) if row.failure_code else None,
+            failure_reason=row.failure_reason,
+            intervention_reason=(
+                InterventionReasonEnum(row.intervention_reason) if row.intervention_reason else None
+            ),
+            live_url=row.live_url,
+            engine=row.engine,
+            attempt=row.attempt,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+            fiscal_profile_id=row.fiscal_profile_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **_: Any
+    ) -> list[Task | None]:
+        loaders = await info.context.loaders()
+        ids = [parse_uuid(node_id) for node_id in node_ids]
+        rows = await loaders.task.load_many([i for i in ids if i is not None])
+        found = {row.id: row for row in rows if row is not None}
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
