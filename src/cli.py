@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -50,22 +51,19 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from dramatiq.cli import main as dramatiq_main
-
+    # dramatiq's own CLI supervises the worker processes (restarts, signals, reloads).
     argv = [
+        sys.executable,
+        "-m",
+        "dramatiq",
         "autofactura.actors",
         "--processes",
         str(args.processes),
         "--threads",
         str(args.threads),
     ]
-    return int(dramatiq_main(dramatiq_main_args(argv)) or 0)
-
-
-def dramatiq_main_args(argv: list[str]) -> argparse.Namespace:
-    from dramatiq.cli import make_argument_parser
-
-    return make_argument_parser().parse_args(argv)
+    os.execv(sys.executable, argv)  # noqa: S606 — fixed argv, our own interpreter
+    return 0  # not reached: execv replaced this process
 
 
 def _export_schema(settings: Settings, _: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ def setup_broker() -> dramatiq.Broker:
     settings = load_settings()
     broker: dramatiq.Broker
     if settings.redis_url:
-        broker = RedisBroker(url=settings.redis_url, namespace="autofactura")
+        broker = RedisBroker(url=settings.redis_url, namespace="autofactura")  # type: ignore[no-untyped-call]  # dramatiq ships no annotations for it
     else:
         broker = StubBroker()
     dramatiq.set_broker(broker)

@@ -105,6 +105,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported JWT algorithm(s): {', '.join(bad) or 'none'}")
         return value
 
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys(cls, value: str | None) -> str | None:
+        from autofactura.core.privacy.keyring import Keyring, KeyringError
+
+        if value:
+            try:
+                Keyring.from_setting(value)
+            except KeyringError as exc:
+                raise ValueError(str(exc)) from None
+        return value or None
+
     @property
     def production(self) -> bool:
         return self.env == "production"
@@ -146,4 +158,5 @@ def load_settings() -> Settings:
             name = str(field.validation_alias.choices[0])
         elif field is not None:
             name = f"AUTOFACTURA_{name}"
-        raise SettingsError(f"invalid setting {name}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"invalid setting {name}: {message}") from None

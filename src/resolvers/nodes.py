@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 from strawberry import relay
-from strawberry.relay import GlobalID
 
 from autofactura.schema.context import Info
+from autofactura.schema.ids import parse_global
 from autofactura.schema.types.profile import FiscalProfile
 from autofactura.schema.types.task import Task
 
@@ -15,12 +15,9 @@ _TYPES: dict[str, type[Task] | type[FiscalProfile]] = {"Task": Task, "FiscalProf
 
 async def node(info: Info, id: strawberry.ID) -> relay.Node | None:
     """Null when the id is malformed, unknown, or someone else's."""
-    try:
-        global_id = GlobalID.from_id(id)
-    except Exception:
+    global_id = parse_global(id)
+    if global_id is None or global_id.type_name not in _TYPES:
         return None
-    node_type = _TYPES.get(global_id.type_name)
-    if node_type is None:
-        return None
+    node_type = _TYPES[global_id.type_name]
     found = await node_type.resolve_nodes(info=info, node_ids=[global_id.node_id])
     return found[0]

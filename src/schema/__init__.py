@@ -20,6 +20,8 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.permission import BasePermission
+from strawberry.types import ExecutionContext
 
 from autofactura.core.config import Settings
 from autofactura.resolvers import auth as auth_r
@@ -33,7 +35,7 @@ from autofactura.schema.types.profile import FiscalProfile
 from autofactura.schema.types.task import Task
 
 log = logging.getLogger("autofactura.graphql")
-authenticated = [IsAuthenticated]
+authenticated: list[type[BasePermission]] = [IsAuthenticated]
 
 
 @strawberry.type
@@ -107,8 +109,18 @@ def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
 
 
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Expected errors (validation, auth, limits) are the caller's business, not logs'.
+
+        Unexpected ones were already logged with their id by the masking extension.
+        """
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions(settings or Settings()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from strawberry.relay import GlobalID
+from strawberry.relay.types import GlobalIDValueError
 
 from autofactura.core.errors import NotFound
 
@@ -16,16 +17,20 @@ def parse_uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+def parse_global(value: str) -> GlobalID | None:
+    try:
+        return GlobalID.from_id(value)
+    except (GlobalIDValueError, TypeError):
+        return None
+
+
 def decode(value: str, type_name: str) -> uuid.UUID | None:
     """The UUID inside a global id of `type_name`, or None when it is not one."""
     raw = parse_uuid(value)
     if raw is not None:
         return raw
-    try:
-        global_id = GlobalID.from_id(value)
-    except Exception:
-        return None
-    if global_id.type_name != type_name:
+    global_id = parse_global(value)
+    if global_id is None or global_id.type_name != type_name:
         return None
     return parse_uuid(global_id.node_id)
 

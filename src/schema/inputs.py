@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from autofactura.core.fiscal import FiscalProfileData
 from autofactura.core.profiles.service import ProfileChanges
-from autofactura.schema.types.enums import TaskStatusEnum
+from autofactura.schema.types.enums import TaskStatus
 
 
 @strawberry.input
@@ -71,7 +71,7 @@ class CreateTaskInput:
 
 @strawberry.input
 class TaskFilterInput:
-    status: list[TaskStatusEnum] | None = strawberry.field(  # type: ignore[valid-type]
+    status: list[TaskStatus] | None = strawberry.field(
         default=None, description="Any of these statuses."
     )
     created_after: date | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from strawberry.permission import BasePermission
 
@@ -11,7 +11,10 @@ from autofactura.schema.context import Info, Unauthenticated
 
 class IsAuthenticated(BasePermission):
     message = "Inicia sesión para continuar."
-    error_extensions: ClassVar[dict[str, Any]] = {"code": "UNAUTHENTICATED"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.error_extensions = {"code": "UNAUTHENTICATED"}
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         try:

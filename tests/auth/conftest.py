@@ -66,6 +66,10 @@ class Account:
 class StandInSupabase:
     """GoTrue's JWKS, signup and password-grant endpoints, with knobs for the tests."""
 
+    anon_key = ANON_KEY
+    jwt_secret = PROJECT_SECRET
+    new_key = staticmethod(SigningKey.generate)
+
     def __init__(self, es256: SigningKey, rs256: SigningKey) -> None:
         self.es256, self.rs256 = es256, rs256
         self.url = ""

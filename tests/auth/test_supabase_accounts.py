@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,14 +14,16 @@ from autofactura.core.auth import (
     SupabaseAccounts,
     SupabaseTokens,
 )
-from conftest import ANON_KEY, StandInSupabase
+
+if TYPE_CHECKING:
+    from conftest import StandInSupabase
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def accounts(supabase: StandInSupabase) -> SupabaseAccounts:
-    return SupabaseAccounts(supabase.url, ANON_KEY)
+    return SupabaseAccounts(supabase.url, supabase.anon_key)
 
 
 async def test_register_then_login(supabase: StandInSupabase, accounts: SupabaseAccounts) -> None:
@@ -101,8 +104,8 @@ async def test_wrong_anon_key_is_a_provider_error(supabase: StandInSupabase) -> 
         await SupabaseAccounts(supabase.url, "wrong-key").login("ana@example.com", PASSWORD)
 
 
-async def test_server_down(dead_url: str) -> None:
-    accounts = SupabaseAccounts(dead_url, ANON_KEY)
+async def test_server_down(supabase: StandInSupabase, dead_url: str) -> None:
+    accounts = SupabaseAccounts(dead_url, supabase.anon_key)
     with pytest.raises(AuthProviderError):
         await accounts.register("ana@example.com", PASSWORD)
     with pytest.raises(AuthProviderError):

@@ -9,14 +9,16 @@ import hmac
 import json
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
 from autofactura.core.auth import AuthProviderError, ExpiredToken, InvalidToken, SupabaseTokens
-from conftest import PROJECT_SECRET, SigningKey, StandInSupabase
+
+if TYPE_CHECKING:
+    from conftest import StandInSupabase
 
 
 class FakeClock:
@@ -69,8 +71,8 @@ async def test_asymmetric_tokens_accepted(
 
 
 async def test_hs256_with_project_secret(supabase: StandInSupabase, clock: FakeClock) -> None:
-    tokens = verifier(supabase, clock, ["HS256", "ES256"], jwt_secret=PROJECT_SECRET)
-    token = jwt.encode(supabase.claims(), PROJECT_SECRET, algorithm="HS256")
+    tokens = verifier(supabase, clock, ["HS256", "ES256"], jwt_secret=supabase.jwt_secret)
+    token = jwt.encode(supabase.claims(), supabase.jwt_secret, algorithm="HS256")
     assert (await tokens.verify(token)).email == "ana@example.com"
     assert supabase.requests["jwks"] == 0  # the secret needs no key set
     with pytest.raises(InvalidToken):
@@ -103,7 +105,7 @@ async def test_bad_claims_refused(
 
 
 async def test_unknown_signing_key_refused(supabase: StandInSupabase, clock: FakeClock) -> None:
-    stranger = SigningKey.generate("stranger")
+    stranger = supabase.new_key("stranger")
     tokens = verifier(supabase, clock)
     with pytest.raises(InvalidToken, match="unknown key"):
         await tokens.verify(supabase.token(stranger))
@@ -123,7 +125,7 @@ async def test_kid_of_another_algorithm_refused(
 async def test_hs256_keyed_with_public_key_refused(
     supabase: StandInSupabase, clock: FakeClock, algorithms: list[str]
 ) -> None:
-    tokens = verifier(supabase, clock, algorithms, jwt_secret=PROJECT_SECRET)
+    tokens = verifier(supabase, clock, algorithms, jwt_secret=supabase.jwt_secret)
     await tokens.verify(supabase.token())  # prime the key set so the public key is cached
     pem = supabase.es256.private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -169,7 +171,7 @@ async def test_unknown_kid_refetches_after_rotation_at_most_every_30_s(
 ) -> None:
     tokens = verifier(supabase, clock)
     await tokens.verify(supabase.token())
-    rotated = SigningKey.generate("es-2")
+    rotated = supabase.new_key("es-2")
     supabase.published = [rotated, supabase.es256]
     # Just fetched: a flood of new kids is refused without asking Supabase again.
     for _ in range(10):
@@ -183,9 +185,9 @@ async def test_unknown_kid_refetches_after_rotation_at_most_every_30_s(
     assert supabase.requests["jwks"] == 2
 
 
-async def test_unreachable_jwks(dead_url: str, clock: FakeClock) -> None:
+async def test_unreachable_jwks(supabase: StandInSupabase, dead_url: str, clock: FakeClock) -> None:
     tokens = SupabaseTokens(dead_url, ["ES256"], clock=clock)
-    token = SigningKey.generate("es-1").sign({"sub": str(uuid.uuid4())})
+    token = supabase.new_key("es-1").sign({"sub": str(uuid.uuid4())})
     with pytest.raises(AuthProviderError):
         await tokens.verify(token)
 
@@ -213,7 +215,7 @@ async def test_stale_keys_keep_working_while_jwks_is_down(
     assert (await tokens.verify(supabase.token())).email == "ana@example.com"
     clock.advance(31)
     with pytest.raises(AuthProviderError):  # a new kid cannot be checked right now
-        await tokens.verify(supabase.token(SigningKey.generate("es-3")))
+        await tokens.verify(supabase.token(supabase.new_key("es-3")))
 
 
 async def test_custom_jwks_url(supabase: StandInSupabase, clock: FakeClock) -> None:

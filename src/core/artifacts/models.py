@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from autofactura.core.db.base import Base, IdMixin, TimestampMixin
@@ -12,10 +12,16 @@ from autofactura.core.db.base import Base, IdMixin, TimestampMixin
 
 class Artifact(IdMixin, TimestampMixin, Base):
     __tablename__ = "artifacts"
-
-    task_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tasks.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["task_id", "user_id"],
+            ["tasks.id", "tasks.user_id"],
+            name="fk_artifacts_task_owner",
+            ondelete="CASCADE",
+        ),
     )
+
+    task_id: Mapped[uuid.UUID] = mapped_column(index=True)
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )

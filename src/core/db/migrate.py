@@ -94,7 +94,7 @@ def _outside_loop(fn: Callable[[], T]) -> T:
     def target() -> None:
         try:
             results.append(fn())
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the calling thread
             errors.append(exc)
 
     thread = threading.Thread(target=target, name="alembic")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from autofactura.core.db.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
@@ -18,6 +18,8 @@ class Task(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_tasks_user_created", "user_id", "created_at", "id"),
         Index("ix_tasks_user_status", "user_id", "status"),
+        # Target of the (task_id, user_id) foreign keys: a row can't hang off another's task.
+        UniqueConstraint("id", "user_id", name="uq_tasks_id_user"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

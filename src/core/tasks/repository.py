@@ -41,7 +41,7 @@ async def get_many(
     return list(result.scalars())
 
 
-def _filtered(user_id: uuid.UUID, where: TaskFilter) -> Select[tuple[Task]]:
+def _filtered(user_id: uuid.UUID, where: TaskFilter) -> Select[Task]:
     query = select(Task).where(Task.user_id == user_id)
     if where.statuses:
         query = query.where(Task.status.in_(list(where.statuses)))

@@ -118,6 +118,11 @@ class SupabaseAccounts:
             raise EmailTaken("Ya existe una cuenta con ese correo.", field="email") from None
         except auth.InvalidCredentials:
             raise InvalidCredentials("Correo o contraseña incorrectos.") from None
+        except ValueError as exc:
+            field = "email" if "email" in str(exc).lower() else "password"
+            raise invalid(
+                field, "REJECTED_BY_AUTH", "El servicio de cuentas rechazó ese dato; revísalo."
+            ) from None
         except auth.AuthProviderError:
             raise Unavailable(
                 "El servicio de cuentas no responde; inténtalo en un momento."

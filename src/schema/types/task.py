@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -18,10 +18,10 @@ from autofactura.core.tasks.models import Task as TaskModel
 from autofactura.schema.context import Info
 from autofactura.schema.ids import parse_uuid
 from autofactura.schema.types.enums import (
-    FailureCodeEnum,
-    InterventionReasonEnum,
-    TaskEventTypeEnum,
-    TaskStatusEnum,
+    EventType,
+    FailureCode,
+    InterventionReason,
+    TaskStatus,
 )
 from autofactura.schema.types.profile import FiscalProfile
 
@@ -43,21 +43,21 @@ class Ticket:
             date=date.fromisoformat(data["date"]),
             total=Decimal(data["total"]),
             store=data.get("store"),
-            extra=data.get("extra") or {},
+            extra=cast(JSON, data.get("extra") or {}),
         )
 
 
 @strawberry.type(description="One entry of a task's append-only log.")
 class TaskEvent:
     seq: int
-    type: TaskEventTypeEnum  # type: ignore[valid-type]
+    type: EventType
     payload: JSON
     created_at: datetime
 
     @strawberry.field(description="The task status this event set, for status events.")
-    def status(self) -> TaskStatusEnum | None:  # type: ignore[valid-type]
+    def status(self) -> TaskStatus | None:
         value = self.payload.get("status") if isinstance(self.payload, dict) else None
-        return TaskStatusEnum(value) if value else None
+        return TaskStatus(value) if value else None
 
     @strawberry.field(description="A short human-readable line about the event.")
     def message(self) -> str | None:
@@ -67,8 +67,8 @@ class TaskEvent:
     def from_model(cls, row: TaskEventModel) -> TaskEvent:
         return cls(
             seq=row.seq,
-            type=TaskEventTypeEnum(row.type),
-            payload=row.payload,
+            type=EventType(row.type),
+            payload=cast(JSON, row.payload),
             created_at=row.created_at,
         )
 
@@ -99,12 +99,12 @@ class Artifact:
 @strawberry.type(name="Task")
 class Task(relay.Node):
     task_id: relay.NodeID[str]
-    status: TaskStatusEnum  # type: ignore[valid-type]
+    status: TaskStatus
     vendor_url: str
     ticket: Ticket
-    failure_code: FailureCodeEnum | None  # type: ignore[valid-type]
+    failure_code: FailureCode | None
     failure_reason: str | None
-    intervention_reason: InterventionReasonEnum | None  # type: ignore[valid-type]
+    intervention_reason: InterventionReason | None
     live_url: str | None
     engine: str | None
     attempt: int
@@ -136,13 +136,13 @@ class Task(relay.Node):
     def from_model(cls, row: TaskModel) -> Task:
         return cls(
             task_id=str(row.id),
-            status=TaskStatusEnum(row.status),
+            status=TaskStatus(row.status),
             vendor_url=row.vendor_url,
             ticket=Ticket.from_json(row.ticket),
-            failure_code=FailureCodeEnum(row.failure_code) if row.failure_code else None,
+            failure_code=FailureCode(row.failure_code) if row.failure_code else None,
             failure_reason=row.failure_reason,
             intervention_reason=(
-                InterventionReasonEnum(row.intervention_reason) if row.intervention_reason else None
+                InterventionReason(row.intervention_reason) if row.intervention_reason else None
             ),
             live_url=row.live_url,
             engine=row.engine,

@@ -191,6 +191,7 @@ def _create_tables() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_tasks"),
+        sa.UniqueConstraint("id", "user_id", name="uq_tasks_id_user"),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_tasks_user_id_users", ondelete="CASCADE"
         ),
@@ -221,7 +222,10 @@ def _create_tables() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_task_events"),
         sa.UniqueConstraint("task_id", "seq", name="uq_task_events_task_seq"),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name="fk_task_events_task_id_tasks", ondelete="CASCADE"
+            ["task_id", "user_id"],
+            ["tasks.id", "tasks.user_id"],
+            name="fk_task_events_task_owner",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_task_events_user_id_users", ondelete="CASCADE"
@@ -242,7 +246,10 @@ def _create_tables() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_artifacts"),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name="fk_artifacts_task_id_tasks", ondelete="CASCADE"
+            ["task_id", "user_id"],
+            ["tasks.id", "tasks.user_id"],
+            name="fk_artifacts_task_owner",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_artifacts_user_id_users", ondelete="CASCADE"
