@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/autofactura serve
 
-test: $(STAMP) lint schema-check test-embedded test-distributed
+test: $(STAMP) lint typecheck schema-check test-embedded test-distributed
 
 test-embedded: $(STAMP)
 	AUTOFACTURA_TEST_MODE=embedded $(BIN)/pytest -q
@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src
+	$(BIN)/mypy -p autofactura
 
 schema: $(STAMP)
 	$(BIN)/autofactura export-schema > schema.graphql
