@@ -15,13 +15,19 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
+from autofactura.actors.broker import configure as configure_broker
+from autofactura.actors.embedded import EmbeddedWorker
+from autofactura.actors.runtime import use_settings
+from autofactura.actors.tasks import DramatiqQueue
 from autofactura.core.config import Settings
 from autofactura.core.services import Services, build_services
 from autofactura.http import BodyLimit, SecurityHeaders
 from autofactura.schema import build_schema
-from autofactura.schema.context import Context, token_from
+from autofactura.schema.context import Context, Unauthenticated, token_from
+from autofactura.sweeper import run_sweeper
 
 log = logging.getLogger("autofactura")
 
@@ -36,6 +42,13 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.services = services
 
+    async def on_ws_connect(self, context: Context) -> None:
+        """Authenticate once, in connection_init; a refused token closes the socket."""
+        try:
+            await context.principal()
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from None
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(
             services=self.services, request=request, response=response, token=token_from(request)
@@ -46,13 +59,21 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings, services: Services | None = None) -> Starlette:
-    services = services or build_services(settings)
+def create_app(settings: Settings) -> Starlette:
+    broker = configure_broker(settings)
+    use_settings(settings)
+    services = build_services(settings, queue=DramatiqQueue())
     graphql = GraphQLApp(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
+        embedded = None if settings.redis_url else EmbeddedWorker(broker, settings.worker_threads)
+        if embedded is not None:
+            embedded.start()
+        async with run_sweeper(services, resend_all_pending=embedded is not None):
+            yield
+        if embedded is not None:
+            embedded.stop()
         await services.close()
 
     middleware = [

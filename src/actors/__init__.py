@@ -1,5 +1,5 @@
-"""Dramatiq actors. The broker is set here, before any module that declares an actor."""
+"""Dramatiq actors: thin, take ids, hand off to the core.
 
-from autofactura.actors.broker import setup_broker
-
-broker = setup_broker()
+`autofactura.actors.worker` is what `autofactura worker` hands to dramatiq; the API
+configures the broker itself (`broker.configure`) before it sends anything.
+"""

@@ -1,4 +1,8 @@
-"""Choose the broker: Redis when REDIS_URL is set, otherwise an in-process one."""
+"""Choose the broker: Redis when REDIS_URL is set, otherwise an in-process one.
+
+Actors are declared against whatever broker is current when their module is imported,
+so `configure` also re-declares ours on the broker it sets.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,34 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
-from autofactura.core.config import load_settings
+from autofactura.core.config import Settings
+
+QUEUE = "autofactura"
 
 
-def setup_broker() -> dramatiq.Broker:
-    settings = load_settings()
-    broker: dramatiq.Broker
+def make_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
-        broker = RedisBroker(url=settings.redis_url, namespace="autofactura")  # type: ignore[no-untyped-call]  # dramatiq ships no annotations for it
-    else:
-        broker = StubBroker()
+        return RedisBroker(  # type: ignore[no-untyped-call]  # dramatiq ships no annotations here
+            url=settings.redis_url,
+            namespace="autofactura",
+            heartbeat_timeout=settings.worker_heartbeat_timeout_seconds * 1000,
+        )
+    return StubBroker()
+
+
+def ensure_broker() -> None:
+    """An in-process broker until `configure` picks the real one (never dramatiq's
+    implicit default, which would try RabbitMQ)."""
+    if dramatiq.broker.global_broker is None:
+        dramatiq.set_broker(StubBroker())
+
+
+def configure(settings: Settings) -> dramatiq.Broker:
+    from autofactura.actors.tasks import ACTORS
+
+    broker = make_broker(settings)
     dramatiq.set_broker(broker)
+    for actor in ACTORS:
+        actor.broker = broker
+        broker.declare_actor(actor)
     return broker

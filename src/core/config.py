@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(12, ge=2)
     max_query_tokens: int = Field(2000, ge=100)
     max_query_aliases: int = Field(30, ge=1)
+    task_timeout_seconds: int = Field(600, ge=5)
+    intervention_timeout_seconds: int = Field(900, ge=1)
+    lease_seconds: int = Field(45, ge=2)
+    stale_task_seconds: int = Field(600, ge=10)
+    worker_threads: int = Field(4, ge=1, le=64)
+    worker_heartbeat_timeout_seconds: int = Field(60, ge=5)
+    extra_engines: str = ""
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
 
@@ -132,6 +139,10 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return _split(self.cors_origins)
+
+    @property
+    def extra_engine_list(self) -> list[str]:
+        return _split(self.extra_engines)
 
     @property
     def jwt_algorithm_list(self) -> list[str]:

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from autofactura.core import auth
 from autofactura.core.config import Settings
 from autofactura.core.db import Database
-from autofactura.core.db.database import sqlite_url
+from autofactura.core.db.database import Publisher, sqlite_url
+from autofactura.core.events.bus import BusEvent, EventBus
+from autofactura.core.events.memory_bus import PROCESS_BUS
+from autofactura.core.events.redis_bus import RedisBus
 from autofactura.core.privacy import Keyring, use_keyring
+from autofactura.core.queue import TaskQueue
 from autofactura.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter, Rule
 from autofactura.core.users.known import KnownUsers
 from autofactura.core.users.service import Accounts, BuiltinAccounts, SupabaseAccounts
+
+log = logging.getLogger(__name__)
 
 
 class TokenVerifier(Protocol):
@@ -46,8 +55,11 @@ class Services:
     rules: RateRules
     redis: Redis | None
     known_users: KnownUsers
+    bus: EventBus
+    queue: TaskQueue
 
     async def close(self) -> None:
+        await self.bus.close()
         await self.db.dispose()
         if self.redis is not None:
             await self.redis.aclose()
@@ -85,12 +97,31 @@ def _auth(settings: Settings, db: Database) -> tuple[Accounts, TokenVerifier]:
     return BuiltinAccounts(db, hasher, tokens), _LocalVerifier(tokens)
 
 
-def build_services(settings: Settings) -> Services:
+class _NoQueue:
+    """For processes that create no tasks (a worker's own services)."""
+
+    def enqueue(self, task_id: uuid.UUID) -> None:
+        raise RuntimeError(f"no task queue configured to run {task_id}")
+
+
+def _publisher(bus: EventBus) -> Publisher:
+    async def publish(events: list[Any]) -> None:
+        try:
+            await bus.publish([BusEvent.of(event) for event in events])
+        except (RedisError, OSError) as exc:
+            # Committed events are in the log; subscribers find the gap and catch up.
+            log.warning("could not publish %d events live: %s", len(events), exc)
+
+    return publish
+
+
+def build_services(settings: Settings, queue: TaskQueue | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     use_keyring(keyring_for(settings))
-    db = Database(database_url(settings))
-    accounts, verifier = _auth(settings, db)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    bus: EventBus = RedisBus(redis) if redis is not None else PROCESS_BUS
+    db = Database(database_url(settings), publisher=_publisher(bus))
+    accounts, verifier = _auth(settings, db)
     limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
     rules = RateRules(
         Rule.parse("login", settings.rate_limit_login),
@@ -98,4 +129,6 @@ def build_services(settings: Settings) -> Services:
         Rule.parse("create_task", settings.rate_limit_create_task),
     )
     known = KnownUsers(db, mirror=settings.supabase_auth)
-    return Services(settings, db, accounts, verifier, limiter, rules, redis, known)
+    return Services(
+        settings, db, accounts, verifier, limiter, rules, redis, known, bus, queue or _NoQueue()
+    )

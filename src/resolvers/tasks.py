@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import PageInfo
 
 from autofactura.core.errors import ServiceError
 from autofactura.core.tasks import repository, service
+from autofactura.core.tasks.models import Task as TaskRow
 from autofactura.core.tasks.repository import TaskFilter
 from autofactura.core.tasks.ticket import MEXICO_CITY
 from autofactura.schema.context import Info
@@ -21,10 +25,11 @@ from autofactura.schema.types.connection import (
     decode_cursor,
     encode_cursor,
 )
-from autofactura.schema.types.results import CreateTaskResult
+from autofactura.schema.types.results import CreateTaskResult, TaskControlResult
 from autofactura.schema.types.task import Task
 
 MAX_PAGE = 100
+Control = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[TaskRow]]
 
 
 @user_errors
@@ -51,8 +56,48 @@ async def create_task(info: Info, input: CreateTaskInput) -> CreateTaskResult:
     )
     async with info.context.db.session(user_id) as session:
         row = await service.create(
-            session, user_id, new, allow_private_urls=services.settings.allow_private_urls
+            session,
+            user_id,
+            new,
+            allow_private_urls=services.settings.allow_private_urls,
+            queue=services.queue,
         )
+    return Task.from_model(row)
+
+
+@user_errors
+async def pause_task(info: Info, id: strawberry.ID) -> TaskControlResult:
+    """Stop the engine at its next step so you can act in the live view."""
+    return await _control(info, id, service.pause)
+
+
+@user_errors
+async def resume_task(info: Info, id: strawberry.ID) -> TaskControlResult:
+    """Give control back to the engine after a pause or an intervention."""
+    return await _control(info, id, service.resume)
+
+
+@user_errors
+async def cancel_task(info: Info, id: strawberry.ID) -> TaskControlResult:
+    return await _control(info, id, service.cancel)
+
+
+@user_errors
+async def retry_task(info: Info, id: strawberry.ID) -> TaskControlResult:
+    """A new attempt (attempt + 1) of a FAILED or CANCELLED task."""
+    queue = info.context.services.queue
+
+    async def retry(session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID) -> TaskRow:
+        return await service.retry(session, user_id, task_id, queue=queue)
+
+    return await _control(info, id, retry)
+
+
+async def _control(info: Info, id: strawberry.ID, action: Control) -> Task:
+    user_id = await info.context.user_id()
+    task_id = require(id, "Task", "id", "No encontramos esa tarea.")
+    async with info.context.db.session(user_id) as session:
+        row = await action(session, user_id, task_id)
     return Task.from_model(row)
 
 

@@ -28,6 +28,7 @@ from autofactura.resolvers import auth as auth_r
 from autofactura.resolvers import nodes as node_r
 from autofactura.resolvers import profiles as profile_r
 from autofactura.resolvers import tasks as task_r
+from autofactura.schema import subscriptions
 from autofactura.schema.permissions import IsAuthenticated
 from autofactura.schema.types.auth import User
 from autofactura.schema.types.connection import TaskConnection
@@ -67,6 +68,20 @@ class Mutation:
         resolver=profile_r.delete_fiscal_profile, permission_classes=authenticated
     )
     create_task = strawberry.mutation(resolver=task_r.create_task, permission_classes=authenticated)
+    pause_task = strawberry.mutation(resolver=task_r.pause_task, permission_classes=authenticated)
+    resume_task = strawberry.mutation(resolver=task_r.resume_task, permission_classes=authenticated)
+    cancel_task = strawberry.mutation(resolver=task_r.cancel_task, permission_classes=authenticated)
+    retry_task = strawberry.mutation(resolver=task_r.retry_task, permission_classes=authenticated)
+
+
+@strawberry.type
+class Subscription:
+    task_events = strawberry.subscription(
+        resolver=subscriptions.task_events, permission_classes=authenticated
+    )
+    task_updates = strawberry.subscription(
+        resolver=subscriptions.task_updates, permission_classes=authenticated
+    )
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -123,5 +138,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions(settings or Settings()),
     )

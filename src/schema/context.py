@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -44,7 +45,7 @@ class Context:
     async def principal(self) -> auth.Principal:
         """The verified caller, verified once per request (and re-checked for expiry)."""
         if self._principal is None:
-            token = self.token or _bearer(self.connection_params.get("Authorization"))
+            token = self.token or _bearer(_authorization(self.connection_params))
             if not token:
                 raise Unauthenticated()
             try:
@@ -58,6 +59,12 @@ class Context:
             raise Unauthenticated("Tu sesión expiró; inicia sesión de nuevo.")
         return self._principal
 
+    async def seconds_left(self) -> float:
+        """Seconds until the caller's token expires; raises once it has (subscriptions
+        check this, so a long-lived stream ends with its token)."""
+        principal = await self.principal()
+        return max(0.0, (principal.expires_at - datetime.now(UTC)).total_seconds())
+
     async def user_id(self) -> uuid.UUID:
         return (await self.principal()).user_id
 
@@ -65,6 +72,12 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(self.db, await self.user_id())
         return self._loaders
+
+
+def _authorization(params: object) -> object:
+    if not isinstance(params, dict):
+        return None
+    return params.get("Authorization") or params.get("authorization")
 
 
 def _bearer(value: object) -> str | None:

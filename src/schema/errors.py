@@ -10,6 +10,9 @@ import strawberry
 from graphql import GraphQLError
 
 from autofactura.core import errors
+from autofactura.core.tasks.lifecycle import IllegalTransition
+from autofactura.core.tasks.status import TaskStatus
+from autofactura.schema.types import enums  # noqa: F401 — registers the GraphQL enums
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,8 +67,15 @@ class UnavailableError(UserError):
     pass
 
 
+@strawberry.type(description="The task's current status does not allow that action.")
+class InvalidTransitionError(UserError):
+    current_status: TaskStatus
+
+
 def to_user_error(exc: errors.ServiceError) -> UserError:
     common: dict[str, Any] = {"code": exc.code, "message": exc.message, "field": exc.field}
+    if isinstance(exc, IllegalTransition):
+        return InvalidTransitionError(**common, current_status=exc.current)
     if isinstance(exc, errors.InvalidInput):
         problems = [FieldError(field=i.field, code=i.code, message=i.message) for i in exc.issues]
         return ValidationError(**common, problems=problems)

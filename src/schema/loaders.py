@@ -23,10 +23,12 @@ EventWindow = tuple[uuid.UUID, int, int]  # (task id, after seq, how many)
 class Loaders:
     def __init__(self, db: Database, user_id: uuid.UUID) -> None:
         self._db, self._user_id = db, user_id
-        self.profile = DataLoader(self._profiles)
-        self.task = DataLoader(self._tasks)
-        self.artifacts = DataLoader(self._artifacts)
-        self.events = DataLoader(self._events)
+        # Batching, not caching: a WebSocket keeps one context for its whole life, and a
+        # cache would serve it stale tasks. Duplicate keys in a batch are fine below.
+        self.profile = DataLoader(self._profiles, cache=False)
+        self.task = DataLoader(self._tasks, cache=False)
+        self.artifacts = DataLoader(self._artifacts, cache=False)
+        self.events = DataLoader(self._events, cache=False)
 
     async def _profiles(self, ids: Sequence[uuid.UUID]) -> list[FiscalProfile | None]:
         async with self._db.session(self._user_id) as session:

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 import strawberry
 
+from autofactura.actors.broker import configure as configure_broker
+from autofactura.actors.runtime import use_settings
+from autofactura.actors.tasks import DramatiqQueue
 from autofactura.core.config import Settings
 from autofactura.core.services import Services, build_services
 from autofactura.schema import build_schema
@@ -59,7 +62,9 @@ def settings(
 
 @pytest.fixture(scope="session")
 async def services(settings: Settings) -> AsyncIterator[Services]:
-    built = build_services(settings)
+    configure_broker(settings)
+    use_settings(settings)
+    built = build_services(settings, queue=DramatiqQueue())
     yield built
     await built.close()
 

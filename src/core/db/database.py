@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 AfterCommit = Callable[[], Awaitable[None] | None]
+Publisher = Callable[[list[Any]], Awaitable[None]]
 
 
 def async_url(url: str) -> tuple[str, dict[str, Any]]:
@@ -47,8 +48,10 @@ def sqlite_url(path: Path) -> str:
 class Database:
     """One engine per process and the per-transaction session boundary."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, publisher: Publisher | None = None) -> None:
         self.url = url
+        # Receives the events each transaction recorded, once it has committed.
+        self.publisher = publisher
         driver_url, connect_args = async_url(url)
         self.is_postgres = driver_url.startswith("postgresql")
         options: dict[str, Any] = {"echo": echo, "connect_args": connect_args}
@@ -73,8 +76,12 @@ class Database:
                 yield session
                 await session.commit()
             except BaseException:
+                session.info.pop(PENDING_EVENTS, None)
                 await session.rollback()
                 raise
+            events = session.info.pop(PENDING_EVENTS, [])
+            if events and self.publisher is not None:
+                await self.publisher(events)
             for callback in session.info["after_commit"]:
                 result = callback()
                 if result is not None:
@@ -82,6 +89,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+PENDING_EVENTS = "events_to_publish"
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:

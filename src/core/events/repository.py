@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from autofactura.core.events.models import TaskEvent
+from autofactura.core.tasks.models import Task
 
 
 async def append(
@@ -19,13 +20,20 @@ async def append(
     type_: str,
     payload: dict[str, Any],
 ) -> TaskEvent:
-    """Add the task's next event in the caller's transaction; (task_id, seq) is unique."""
-    last = await session.scalar(
-        select(func.coalesce(func.max(TaskEvent.seq), 0)).where(TaskEvent.task_id == task_id)
+    """Add the task's next event in the caller's transaction.
+
+    The seq comes from an atomic increment of tasks.last_seq, whose row lock also orders
+    concurrent writers of the same task; (task_id, seq) is unique besides.
+    """
+    seq = await session.scalar(
+        update(Task)
+        .where(Task.id == task_id)
+        .values(last_seq=Task.last_seq + 1)
+        .returning(Task.last_seq)
     )
-    event = TaskEvent(
-        task_id=task_id, user_id=user_id, seq=int(last or 0) + 1, type=type_, payload=payload
-    )
+    if seq is None:
+        raise LookupError(f"task {task_id} does not exist")
+    event = TaskEvent(task_id=task_id, user_id=user_id, seq=seq, type=type_, payload=payload)
     session.add(event)
     await session.flush()
     return event

@@ -38,6 +38,12 @@ class Task(IdMixin, TimestampMixin, Base):
     attempt: Mapped[int] = mapped_column(default=1)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The seq of the task's newest event: incremented in the same statement that
+    # allocates the next one, so concurrent writers never collide.
+    last_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A worker running the task holds it until then, renewing between steps; a
+    # redelivered message finds the lease live (skip) or expired (take over).
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property

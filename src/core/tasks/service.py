@@ -10,11 +10,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from autofactura.core.errors import NotFound
-from autofactura.core.events import repository as events
+from autofactura.core.errors import Conflict, NotFound
+from autofactura.core.events import recorder
 from autofactura.core.events.models import EventType
 from autofactura.core.profiles import service as profiles
+from autofactura.core.queue import TaskQueue, enqueue_after_commit
 from autofactura.core.tasks import repository
+from autofactura.core.tasks.lifecycle import IllegalTransition, Outcome, move, status_payload
 from autofactura.core.tasks.models import Task
 from autofactura.core.tasks.status import TaskStatus
 from autofactura.core.tasks.ticket import clean_ticket
@@ -45,7 +47,12 @@ async def get(session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID) -> 
 
 
 async def create(
-    session: AsyncSession, user_id: uuid.UUID, new: NewTask, *, allow_private_urls: bool
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    new: NewTask,
+    *,
+    allow_private_urls: bool,
+    queue: TaskQueue,
 ) -> Task:
     url = await check_vendor_url(new.vendor_url, allow_private=allow_private_urls)
     t = new.ticket
@@ -59,7 +66,45 @@ async def create(
         session,
         Task(user_id=user_id, fiscal_profile_id=profile.id, vendor_url=url, ticket=ticket),
     )
-    await events.append(
-        session, task.id, user_id, EventType.STATUS, {"status": TaskStatus.PENDING.value}
-    )
+    await recorder.record(session, task, EventType.STATUS, status_payload(task, Outcome()))
+    enqueue_after_commit(session, queue, task.id)
+    return task
+
+
+async def pause(session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID) -> Task:
+    """The engine stops at its next step; the buyer can act in the live view."""
+    task = await get(session, user_id, task_id)
+    await move(session, task, TaskStatus.PAUSED, Outcome(message="Pausada por ti."))
+    return task
+
+
+async def resume(session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID) -> Task:
+    """Hand control back to the engine, after a pause or a requested intervention."""
+    task = await get(session, user_id, task_id)
+    if task.task_status not in (TaskStatus.PAUSED, TaskStatus.INTERVENTION_NEEDED):
+        # PENDING → RUNNING is the worker's move, never the buyer's.
+        raise IllegalTransition(task.task_status, TaskStatus.RUNNING)
+    await move(session, task, TaskStatus.RUNNING, Outcome(message="Reanudada por ti."))
+    return task
+
+
+async def cancel(session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID) -> Task:
+    task = await get(session, user_id, task_id)
+    await move(session, task, TaskStatus.CANCELLED, Outcome(message="Cancelada por ti."))
+    return task
+
+
+async def retry(
+    session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID, *, queue: TaskQueue
+) -> Task:
+    """A new attempt of a FAILED or CANCELLED task, queued like a new one."""
+    task = await get(session, user_id, task_id)
+    if task.fiscal_profile_id is None:
+        raise Conflict(
+            "El perfil fiscal de esta tarea ya no existe; crea una tarea nueva.",
+            code="PROFILE_DELETED",
+            field="id",
+        )
+    await move(session, task, TaskStatus.PENDING, Outcome(message="Nuevo intento."))
+    enqueue_after_commit(session, queue, task.id)
     return task

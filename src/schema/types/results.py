@@ -10,6 +10,7 @@ from autofactura.schema.errors import (
     ConflictError,
     EmailTakenError,
     InvalidCredentialsError,
+    InvalidTransitionError,
     NotFoundError,
     RateLimitedError,
     UnavailableError,
@@ -36,6 +37,10 @@ UpdateFiscalProfileResult = Annotated[
 DeleteFiscalProfileResult = Annotated[
     DeletedFiscalProfile | NotFoundError | ConflictError,
     strawberry.union("DeleteFiscalProfileResult"),
+]
+TaskControlResult = Annotated[
+    Task | NotFoundError | InvalidTransitionError | ConflictError,
+    strawberry.union("TaskControlResult"),
 ]
 CreateTaskResult = Annotated[
     Task | ValidationError | NotFoundError | RateLimitedError, strawberry.union("CreateTaskResult")

@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from autofactura.core.artifacts.models import Artifact as ArtifactModel
+from autofactura.core.events.bus import BusEvent
 from autofactura.core.events.models import TaskEvent as TaskEventModel
 from autofactura.core.tasks.models import Task as TaskModel
 from autofactura.schema.context import Info
@@ -62,6 +63,15 @@ class TaskEvent:
     @strawberry.field(description="A short human-readable line about the event.")
     def message(self) -> str | None:
         return self.payload.get("message") if isinstance(self.payload, dict) else None
+
+    @classmethod
+    def from_bus(cls, event: BusEvent) -> TaskEvent:
+        return cls(
+            seq=event.seq,
+            type=EventType(event.type),
+            payload=cast(JSON, event.payload),
+            created_at=event.created_at,
+        )
 
     @classmethod
     def from_model(cls, row: TaskEventModel) -> TaskEvent:

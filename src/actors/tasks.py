@@ -1,0 +1,55 @@
+"""tasks.run: the actor that runs one task through the engines."""
+
+from __future__ import annotations
+
+import uuid
+
+import dramatiq
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from autofactura.actors import runtime
+from autofactura.actors.broker import ensure_broker
+from autofactura.core.engine.errors import LeaseHeld
+from autofactura.core.engine.runner import run_task
+from autofactura.core.services import Services
+
+# A real portal's budget plus a bounded wait for a person, plus a margin: the runner
+# enforces both itself; this limit only catches a wedged thread.
+TIME_LIMIT_MS = (600 + 900 + 120) * 1000
+TRANSIENT = (LeaseHeld, OperationalError, DBAPIError, RedisError, ConnectionError)
+
+
+ensure_broker()  # actors bind to the broker current at declaration time
+
+
+def _transient(retries: int, exc: BaseException) -> bool:
+    return isinstance(exc, TRANSIENT)
+
+
+@dramatiq.actor(
+    actor_name="tasks.run",
+    queue_name="autofactura",
+    max_retries=6,
+    min_backoff=5_000,
+    max_backoff=300_000,
+    time_limit=TIME_LIMIT_MS,
+    retry_when=_transient,
+)
+def run(task_id: str) -> None:
+    parsed = uuid.UUID(task_id)
+
+    async def go(services: Services) -> None:
+        await run_task(services, parsed)
+
+    runtime.run(go)
+
+
+ACTORS = [run]
+
+
+class DramatiqQueue:
+    """The core's TaskQueue, sending tasks.run messages on the configured broker."""
+
+    def enqueue(self, task_id: uuid.UUID) -> None:
+        run.send(str(task_id))

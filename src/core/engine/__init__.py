@@ -1,0 +1,1 @@
+"""Running a task: claiming it, the engine chain, and the controls a person has over it."""

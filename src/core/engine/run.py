@@ -1,0 +1,145 @@
+"""TaskRun: what an engine holds while it works on a task.
+
+It records steps, keeps the worker's lease alive, and between steps looks at the control
+channel (the task's live events, backed by a read of the database at most once a
+second): a pause or an intervention waits for the person, bounded in time; a
+cancellation stops the run.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from autofactura.core.db.base import utcnow
+from autofactura.core.engine.errors import RunStopped
+from autofactura.core.events import recorder
+from autofactura.core.events.bus import Subscription, task_channel
+from autofactura.core.events.models import EventType
+from autofactura.core.services import Services
+from autofactura.core.tasks import repository
+from autofactura.core.tasks.lifecycle import IllegalTransition, Outcome, move
+from autofactura.core.tasks.models import Task
+from autofactura.core.tasks.status import FailureCode, InterventionReason, TaskStatus
+
+_WAITING = (TaskStatus.PAUSED, TaskStatus.INTERVENTION_NEEDED)
+_DB_CHECK_SECONDS = 1.0
+
+
+class TaskRun:
+    def __init__(self, services: Services, task: Task) -> None:
+        self.services = services
+        self.task_id: uuid.UUID = task.id
+        self.user_id: uuid.UUID = task.user_id
+        self.vendor_url = task.vendor_url
+        self.ticket = dict(task.ticket)
+        self.fiscal_profile_id = task.fiscal_profile_id
+        self.status = task.task_status
+        self._subscription: Subscription | None = None
+        self._checked_at = 0.0
+
+    async def __aenter__(self) -> TaskRun:
+        channel = task_channel(self.task_id)
+        self._subscription = await self.services.bus.subscribe(channel, maxsize=64)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._subscription is not None:
+            await self.services.bus.unsubscribe(self._subscription)
+
+    async def step(self, action: str, message: str, **details: Any) -> None:
+        """Record one thing the engine did, after making sure it may still act."""
+        await self.checkpoint()
+        await self._write(EventType.STEP, {"action": action, "message": message, **details})
+
+    async def checkpoint(self) -> None:
+        """Return when the task is RUNNING; wait while a person has it; stop if it ended."""
+        await self._refresh(force=False)
+        deadline = time.monotonic() + self.services.settings.intervention_timeout_seconds
+        while self.status in _WAITING:
+            if time.monotonic() >= deadline:
+                await self._end_waiting()
+            await self._wait_for_change(min(1.0, max(0.0, deadline - time.monotonic())))
+        if self.status is not TaskStatus.RUNNING:
+            raise RunStopped(self.status.value)
+
+    async def need_intervention(self, reason: InterventionReason, message: str) -> None:
+        """Hand the task to the buyer (CAPTCHA, login…) and wait until they resume it."""
+        await self._move(
+            TaskStatus.INTERVENTION_NEEDED, Outcome(intervention_reason=reason, message=message)
+        )
+        await self.checkpoint()
+
+    async def fail(self, code: FailureCode, reason: str, engine: str | None = None) -> None:
+        await self._move(
+            TaskStatus.FAILED,
+            Outcome(failure_code=code, failure_reason=reason, engine=engine, message=reason),
+        )
+
+    async def complete(self, engine: str) -> None:
+        await self._move(TaskStatus.COMPLETED, Outcome(engine=engine))
+
+    async def _move(self, target: TaskStatus, outcome: Outcome) -> None:
+        async with self.services.db.session() as session:
+            task = await self._load(session)
+            try:
+                await move(session, task, target, outcome)
+            except IllegalTransition as exc:
+                self.status = exc.current  # someone (the buyer) got there first
+                raise RunStopped(exc.current.value) from None
+            self.status = target
+
+    async def _write(self, type_: EventType, payload: dict[str, Any]) -> None:
+        async with self.services.db.session() as session:
+            task = await self._load(session)
+            task.lease_expires_at = utcnow() + timedelta(
+                seconds=self.services.settings.lease_seconds
+            )
+            await recorder.record(session, task, type_, payload)
+
+    async def _load(self, session: Any) -> Task:
+        task = await repository.get(session, self.user_id, self.task_id)
+        if task is None:  # deleted with its owner's account
+            raise RunStopped("deleted")
+        return task
+
+    async def _refresh(self, *, force: bool) -> None:
+        sub = self._subscription
+        while sub is not None and not sub.queue.empty():
+            self._apply(sub.queue.get_nowait().payload)
+        stale = time.monotonic() - self._checked_at >= _DB_CHECK_SECONDS
+        if force or stale or (sub is not None and sub.lagged):
+            if sub is not None:
+                sub.lagged = False
+            async with self.services.db.session() as session:
+                self.status = (await self._load(session)).task_status
+            self._checked_at = time.monotonic()
+
+    def _apply(self, payload: dict[str, Any]) -> None:
+        if "status" in payload:
+            self.status = TaskStatus(payload["status"])
+
+    async def _wait_for_change(self, seconds: float) -> None:
+        if self._subscription is not None:
+            event = await self._subscription.get(wait_seconds=seconds)
+            if event is not None:
+                self._apply(event.payload)
+        await self._refresh(force=False)
+        await self._renew_lease()
+
+    async def _renew_lease(self) -> None:
+        async with self.services.db.session() as session:
+            task = await self._load(session)
+            task.lease_expires_at = utcnow() + timedelta(
+                seconds=self.services.settings.lease_seconds
+            )
+
+    async def _end_waiting(self) -> None:
+        waited = self.services.settings.intervention_timeout_seconds
+        await self.fail(
+            FailureCode.TIMEOUT,
+            f"Nadie retomó la tarea en {waited // 60 or 1} minutos; la dimos por terminada.",
+        )
+        raise RunStopped(TaskStatus.FAILED.value)

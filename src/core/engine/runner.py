@@ -1,0 +1,87 @@
+"""Run one task: claim it, walk the engine chain, and always leave it in a clear state.
+
+Idempotent, because messages arrive at least once: a task already past RUNNING is left
+alone, and one held by a live worker is retried later; one whose worker died (lease
+expired) is taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import timedelta
+
+from autofactura.core.db.base import utcnow
+from autofactura.core.engine.chain import build_chain
+from autofactura.core.engine.errors import LeaseHeld, RunStopped
+from autofactura.core.engine.run import TaskRun
+from autofactura.core.events import recorder
+from autofactura.core.events.models import EventType
+from autofactura.core.services import Services
+from autofactura.core.tasks.lifecycle import Outcome, move
+from autofactura.core.tasks.models import Task
+from autofactura.core.tasks.status import FailureCode, TaskStatus
+
+log = logging.getLogger(__name__)
+_LIVE = (TaskStatus.RUNNING, TaskStatus.PAUSED, TaskStatus.INTERVENTION_NEEDED)
+UNSUPPORTED = "Todavía no podemos facturar en este portal de forma automática."
+
+
+async def claim(services: Services, task_id: uuid.UUID) -> Task | None:
+    """Take the task for this worker, or None when there is nothing to do."""
+    async with services.db.session() as session:
+        task = await session.get(Task, task_id, with_for_update=services.db.is_postgres)
+        if task is None or task.task_status.is_final:
+            return None
+        now = utcnow()
+        if task.task_status in _LIVE:
+            if task.lease_expires_at is not None and task.lease_expires_at > now:
+                raise LeaseHeld(str(task_id))
+            await recorder.record(
+                session,
+                task,
+                EventType.STEP,
+                {"action": "resume", "message": "Retomamos la tarea tras perder al trabajador."},
+            )
+        else:
+            await move(session, task, TaskStatus.RUNNING, Outcome(message="En proceso."))
+        task.lease_expires_at = now + timedelta(seconds=services.settings.lease_seconds)
+        return task
+
+
+async def run_task(services: Services, task_id: uuid.UUID) -> None:
+    task = await claim(services, task_id)
+    if task is None:
+        return
+    async with TaskRun(services, task) as task_run:
+        try:
+            async with asyncio.timeout(services.settings.task_timeout_seconds):
+                await _walk(services, task_run)
+        except RunStopped:
+            return
+        except TimeoutError:
+            await _stop(
+                task_run,
+                FailureCode.TIMEOUT,
+                "El portal tardó demasiado; lo intentamos por el tiempo máximo sin terminar.",
+            )
+        except Exception:
+            error_id = uuid.uuid4().hex[:12]
+            log.exception("task %s failed unexpectedly (error %s)", task_id, error_id)
+            await _stop(task_run, FailureCode.INTERNAL, f"Error interno ({error_id}).")
+
+
+async def _walk(services: Services, task_run: TaskRun) -> None:
+    for engine in build_chain(services.settings):
+        await task_run.step("engine", f"Probando el motor {engine.name}.", engine=engine.name)
+        if await engine.run(task_run):
+            return
+    await task_run.fail(FailureCode.UNSUPPORTED_PORTAL, UNSUPPORTED)
+
+
+async def _stop(task_run: TaskRun, code: FailureCode, reason: str) -> None:
+    try:
+        await task_run.fail(code, reason)
+    except RunStopped:
+        pass  # already ended by someone else

@@ -1,0 +1,42 @@
+"""Runs the task sweeper in the API process: once at start, then every minute."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from autofactura.core.services import Services
+from autofactura.core.tasks.sweeper import fail_abandoned, resend_pending
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 60
+PENDING_GRACE = timedelta(minutes=10)
+
+
+@contextlib.asynccontextmanager
+async def run_sweeper(services: Services, *, resend_all_pending: bool) -> AsyncIterator[None]:
+    """`resend_all_pending`: the embedded queue lives in memory, so after a restart every
+    PENDING task needs its message again."""
+
+    async def loop() -> None:
+        first = True
+        while True:
+            try:
+                grace = timedelta(0) if first and resend_all_pending else PENDING_GRACE
+                await resend_pending(services, grace)
+                await fail_abandoned(services)
+            except Exception:
+                log.exception("task sweep failed; trying again in a minute")
+            first = False
+            await asyncio.sleep(INTERVAL_SECONDS)
+
+    task = asyncio.create_task(loop(), name="task-sweeper")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
