@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -42,6 +45,16 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.services = services
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Only a JSON object is a GraphQL request; anything else is the client's error."""
+        try:
+            decoded = json.loads(data)
+        except RecursionError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(decoded, (dict, list)):  # a list is a batch: refused later, clearly
+            raise HTTPException(400, "The request body must be a JSON object")
+        return decoded
+
     async def on_ws_connect(self, context: Context) -> None:
         """Authenticate once, in connection_init; a refused token closes the socket."""
         try:
@@ -59,7 +72,7 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings) -> ASGIApp:
     broker = configure_broker(settings)
     use_settings(settings)
     services = build_services(settings, queue=DramatiqQueue())
@@ -77,7 +90,6 @@ def create_app(settings: Settings) -> Starlette:
         await services.close()
 
     middleware = [
-        Middleware(SecurityHeaders, hsts=settings.production),
         Middleware(BodyLimit),
         Middleware(
             CORSMiddleware,
@@ -93,5 +105,5 @@ def create_app(settings: Settings) -> Starlette:
         WebSocketRoute("/graphql", graphql),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
-    app.state.services = services
-    return app
+    # Outside Starlette's own error handler, so even a 500 carries the headers.
+    return SecurityHeaders(app, hsts=settings.production)

@@ -17,6 +17,8 @@ from autofactura.core.db import Database
 from autofactura.core.db.database import sqlite_url
 from autofactura.core.privacy import Keyring, use_keyring
 
+pytest_plugins = ["tests.support.api"]
+
 MODE = os.environ.get("AUTOFACTURA_TEST_MODE", "embedded")
 DISTRIBUTED = MODE == "distributed"
 TEST_DATABASE_URL = os.environ.get(

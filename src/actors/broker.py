@@ -32,10 +32,19 @@ def ensure_broker() -> None:
         dramatiq.set_broker(StubBroker())
 
 
+_configured: tuple[str | None, dramatiq.Broker] | None = None
+
+
 def configure(settings: Settings) -> dramatiq.Broker:
+    """Set the process's broker; the same one again for the same REDIS_URL, so every app
+    in a process (tests start several) shares one queue."""
+    global _configured
     from autofactura.actors.tasks import ACTORS
 
+    if _configured is not None and _configured[0] == settings.redis_url:
+        return _configured[1]
     broker = make_broker(settings)
+    _configured = (settings.redis_url, broker)
     dramatiq.set_broker(broker)
     for actor in ACTORS:
         actor.broker = broker

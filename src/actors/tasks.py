@@ -5,19 +5,16 @@ from __future__ import annotations
 import uuid
 
 import dramatiq
-from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from autofactura.actors import runtime
 from autofactura.actors.broker import ensure_broker
-from autofactura.core.engine.errors import LeaseHeld
+from autofactura.core.engine.errors import TRANSIENT
 from autofactura.core.engine.runner import run_task
 from autofactura.core.services import Services
 
 # A real portal's budget plus a bounded wait for a person, plus a margin: the runner
 # enforces both itself; this limit only catches a wedged thread.
 TIME_LIMIT_MS = (600 + 900 + 120) * 1000
-TRANSIENT = (LeaseHeld, OperationalError, DBAPIError, RedisError, ConnectionError)
 
 
 ensure_broker()  # actors bind to the broker current at declaration time

@@ -12,7 +12,10 @@ from redis.exceptions import RedisError
 
 from autofactura.core import auth
 from autofactura.core.config import Settings
-from autofactura.core.db import Database
+from autofactura.core.db import (
+    Database,
+    models,  # noqa: F401 — every mapper known before any session
+)
 from autofactura.core.db.database import Publisher, sqlite_url
 from autofactura.core.events.bus import BusEvent, EventBus
 from autofactura.core.events.memory_bus import PROCESS_BUS

@@ -8,15 +8,13 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -29,6 +27,7 @@ from autofactura.resolvers import nodes as node_r
 from autofactura.resolvers import profiles as profile_r
 from autofactura.resolvers import tasks as task_r
 from autofactura.schema import subscriptions
+from autofactura.schema.limits import limits_rule
 from autofactura.schema.permissions import IsAuthenticated
 from autofactura.schema.types.auth import User
 from autofactura.schema.types.connection import TaskConnection
@@ -103,14 +102,10 @@ class _Masking(MaskErrors):
 
 
 def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Factories for per-request extensions around validation rules built once at start-up.
-
-    The limiters create a new rule class per instance; built per request, those classes
-    would make every validation a cache miss.
-    """
-    rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_query_aliases).validation_rules,
+    """Factories for per-request extensions around validation rules built once at start-up
+    (a rule class made per request would make every validation a cache miss)."""
+    rules: list[type[ASTValidationRule]] = [
+        limits_rule(settings.max_query_depth, settings.max_query_aliases)
     ]
     if settings.production:
         rules.append(NoSchemaIntrospectionCustomRule)

@@ -60,6 +60,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(driver_url, **options)
         if not self.is_postgres:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -110,7 +111,15 @@ async def _act_as(session: AsyncSession, user_id: uuid.UUID) -> None:
     )
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # Take the write lock up front: a read that later writes would otherwise fail at
+    # once with "database is locked" when another writer got there first.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # We issue BEGIN ourselves (above); pysqlite's implicit transactions would not.
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

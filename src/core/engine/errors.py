@@ -1,5 +1,8 @@
 """Why a run stops early; the task's state already says so when these are raised."""
 
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 
 class RunStopped(Exception):
     """The task left RUNNING for good (cancelled, failed, timed out): stop working on it."""
@@ -7,3 +10,8 @@ class RunStopped(Exception):
 
 class LeaseHeld(Exception):
     """Another worker holds the task right now; dramatiq retries this message later."""
+
+
+# Failures of what we depend on, not of the task: the message is retried with backoff
+# and the task, still leased, is taken over once the lease runs out.
+TRANSIENT = (LeaseHeld, OperationalError, InterfaceError, RedisError, ConnectionError)

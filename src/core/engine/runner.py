@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from autofactura.core.db.base import utcnow
 from autofactura.core.engine.chain import build_chain
-from autofactura.core.engine.errors import LeaseHeld, RunStopped
+from autofactura.core.engine.errors import TRANSIENT, LeaseHeld, RunStopped
 from autofactura.core.engine.run import TaskRun
 from autofactura.core.events import recorder
 from autofactura.core.events.models import EventType
@@ -60,6 +60,8 @@ async def run_task(services: Services, task_id: uuid.UUID) -> None:
                 await _walk(services, task_run)
         except RunStopped:
             return
+        except TRANSIENT:
+            raise
         except TimeoutError:
             await _stop(
                 task_run,

@@ -1,0 +1,43 @@
+"""A scripted engine for tests of the pipeline, plugged in with
+AUTOFACTURA_EXTRA_ENGINES=tests.support.engines:ScriptedEngine.
+
+The ticket's folio says what to do, so one worker can serve every test:
+- ``STEPS-<n>[-<delay ms>]``: n steps, each after a pause (default 200 ms), then give up
+  (the chain then fails the task with UNSUPPORTED_PORTAL);
+- ``CAPTCHA-…``: ask the buyer for help (CAPTCHA), then one step, then give up;
+- ``DONE-…``: one step, then complete the task;
+- ``BOOM-…``: raise an unexpected error;
+- anything else: give up at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from autofactura.core.engine.run import TaskRun
+from autofactura.core.tasks.status import InterventionReason
+
+
+class ScriptedEngine:
+    name = "scripted"
+
+    async def run(self, task_run: TaskRun) -> bool:
+        folio = str(task_run.ticket["folio"])
+        kind, _, rest = folio.partition("-")
+        if kind == "STEPS":
+            count, _, delay_ms = rest.partition("-")
+            for number in range(int(count)):
+                await asyncio.sleep(int(delay_ms or 200) / 1000)
+                await task_run.step("wait", f"Paso {number + 1}", number=number + 1)
+            return False
+        if kind == "CAPTCHA":
+            await task_run.need_intervention(InterventionReason.CAPTCHA, "Resuelve el CAPTCHA.")
+            await task_run.step("click", "Continuar tras el CAPTCHA")
+            return False
+        if kind == "DONE":
+            await task_run.step("click", "Facturar")
+            await task_run.complete(self.name)
+            return True
+        if kind == "BOOM":
+            raise RuntimeError("scripted failure")
+        return False
