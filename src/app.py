@@ -31,11 +31,14 @@ from autofactura.http import BodyLimit, SecurityHeaders
 from autofactura.schema import build_schema
 from autofactura.schema.context import Context, Unauthenticated, token_from
 from autofactura.sweeper import run_sweeper
+from autofactura.ws import LegacyWSHandler
 
 log = logging.getLogger("autofactura")
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, services: Services) -> None:
         settings = services.settings
         super().__init__(
