@@ -24,6 +24,7 @@ import httpx
 # The live-server helper lives with the tests; this script runs from a checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.api import PROFILE  # the same valid profile the tests use
 from tests.support.live_server import live_server
 
 from autofactura.actors.tasks import DramatiqQueue
@@ -33,14 +34,6 @@ from autofactura.core.services import build_services
 from autofactura.schema import build_schema
 from autofactura.schema.context import Context
 
-PROFILE = {
-    "taxId": "WAL9709244W4",
-    "legalName": "NUEVA WAL MART DE MEXICO",
-    "taxSystem": "601",
-    "zip": "01000",
-    "cfdiUse": "G03",
-    "email": "facturas@example.com",
-}
 REGISTER = """mutation($e: String!, $p: String!) { register(email: $e, password: $p) {
   __typename ... on AuthPayload { token } ... on UserError { message } } }"""
 CREATE_PROFILE = """mutation($input: FiscalProfileInput!) { createFiscalProfile(input: $input) {

@@ -75,12 +75,7 @@ class TaskEvent:
 
     @classmethod
     def from_model(cls, row: TaskEventModel) -> TaskEvent:
-        return cls(
-            seq=row.seq,
-            type=EventType(row.type),
-            payload=cast(JSON, row.payload),
-            created_at=row.created_at,
-        )
+        return cls.from_bus(BusEvent.of(row))
 
 
 @strawberry.type(description="A file the task produced (screenshot, download, XML, PDF).")
