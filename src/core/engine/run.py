@@ -37,6 +37,8 @@ class TaskRun:
         self.ticket = dict(task.ticket)
         self.fiscal_profile_id = task.fiscal_profile_id
         self.status = task.task_status
+        # A retry starts attempt + 1; this run only ever acts for its own attempt.
+        self.attempt = task.attempt
         self._subscription: Subscription | None = None
         self._checked_at = 0.0
 
@@ -51,8 +53,13 @@ class TaskRun:
 
     async def step(self, action: str, message: str, **details: Any) -> None:
         """Record one thing the engine did, after making sure it may still act."""
-        await self.checkpoint()
-        await self._write(EventType.STEP, {"action": action, "message": message, **details})
+        while True:
+            await self.checkpoint()
+            try:
+                await self._write(EventType.STEP, {"action": action, "message": message, **details})
+                return
+            except _Recheck:
+                continue  # paused or cancelled meanwhile: wait or stop, then record
 
     async def checkpoint(self) -> None:
         """Return when the task is RUNNING; wait while a person has it; stop if it ended."""
@@ -92,15 +99,22 @@ class TaskRun:
             self.status = target
 
     async def _write(self, type_: EventType, payload: dict[str, Any]) -> None:
+        """Record only while the row (locked) still says RUNNING for this attempt: a pause
+        or cancel that committed a moment ago wins over a step in flight."""
         async with self.services.db.session() as session:
-            task = await self._load(session)
+            task = await self._load(session, lock=True)
+            self._observe(task)
+            if self.status is not TaskStatus.RUNNING:
+                raise _Recheck()
             task.lease_expires_at = utcnow() + timedelta(
                 seconds=self.services.settings.lease_seconds
             )
             await recorder.record(session, task, type_, payload)
 
-    async def _load(self, session: Any) -> Task:
-        task = await repository.get(session, self.user_id, self.task_id)
+    async def _load(self, session: Any, *, lock: bool = False) -> Task:
+        task = await repository.get(
+            session, self.user_id, self.task_id, for_update=lock and self.services.db.is_postgres
+        )
         if task is None:  # deleted with its owner's account
             raise RunStopped("deleted")
         return task
@@ -114,12 +128,19 @@ class TaskRun:
             if sub is not None:
                 sub.lagged = False
             async with self.services.db.session() as session:
-                self.status = (await self._load(session)).task_status
+                self._observe(await self._load(session))
             self._checked_at = time.monotonic()
 
     def _apply(self, payload: dict[str, Any]) -> None:
+        if payload.get("attempt", self.attempt) != self.attempt:
+            raise RunStopped("superseded by a new attempt")
         if "status" in payload:
             self.status = TaskStatus(payload["status"])
+
+    def _observe(self, task: Task) -> None:
+        if task.attempt != self.attempt:
+            raise RunStopped("superseded by a new attempt")
+        self.status = task.task_status
 
     async def _wait_for_change(self, seconds: float) -> None:
         if self._subscription is not None:
@@ -137,9 +158,19 @@ class TaskRun:
             )
 
     async def _end_waiting(self) -> None:
-        waited = self.services.settings.intervention_timeout_seconds
+        waited = _duration(self.services.settings.intervention_timeout_seconds)
         await self.fail(
-            FailureCode.TIMEOUT,
-            f"Nadie retomó la tarea en {waited // 60 or 1} minutos; la dimos por terminada.",
+            FailureCode.TIMEOUT, f"Nadie retomó la tarea en {waited}; la dimos por terminada."
         )
         raise RunStopped(TaskStatus.FAILED.value)
+
+
+class _Recheck(Exception):
+    """The task left RUNNING between the checkpoint and the write."""
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} segundo{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minuto{'s' if minutes != 1 else ''}"

@@ -29,8 +29,11 @@ class Position:
     id: uuid.UUID
 
 
-async def get(session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID) -> Task | None:
-    result = await session.execute(select(Task).where(Task.id == task_id, Task.user_id == user_id))
+async def get(
+    session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID, *, for_update: bool = False
+) -> Task | None:
+    query = select(Task).where(Task.id == task_id, Task.user_id == user_id)
+    result = await session.execute(query.with_for_update() if for_update else query)
     return result.scalar_one_or_none()
 
 
