@@ -62,8 +62,13 @@ class Context:
     async def seconds_left(self) -> float:
         """Seconds until the caller's token expires; raises once it has (subscriptions
         check this, so a long-lived stream ends with its token)."""
-        principal = await self.principal()
-        return max(0.0, (principal.expires_at - datetime.now(UTC)).total_seconds())
+        if self._principal is None:
+            await self.principal()
+        assert self._principal is not None
+        left = (self._principal.expires_at - datetime.now(UTC)).total_seconds()
+        if left <= 0:
+            raise Unauthenticated("Tu sesión expiró; inicia sesión de nuevo.")
+        return left
 
     async def user_id(self) -> uuid.UUID:
         return (await self.principal()).user_id

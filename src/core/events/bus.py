@@ -98,6 +98,9 @@ class Subscription:
 
     async def get(self, wait_seconds: float | None = None) -> BusEvent | None:
         """The next event, or None on timeout or a bare wake-up (check `lagged`)."""
+        if not self.queue.empty():  # the common case under load: no timer, no task
+            event = self.queue.get_nowait()
+            return None if event is _WAKE else event
         try:
             event = await asyncio.wait_for(self.queue.get(), wait_seconds)
         except TimeoutError:
