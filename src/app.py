@@ -30,14 +30,16 @@ from autofactura.core.services import Services, build_services
 from autofactura.http import BodyLimit, SecurityHeaders
 from autofactura.schema import build_schema
 from autofactura.schema.context import Context, Unauthenticated, token_from
+from autofactura.schema.fanout import Fanout
 from autofactura.sweeper import run_sweeper
-from autofactura.ws import LegacyWSHandler
+from autofactura.ws import LegacyWSHandler, TransportWSHandler
 
 log = logging.getLogger("autofactura")
 
 
 class GraphQLApp(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, services: Services) -> None:
         settings = services.settings
@@ -47,6 +49,7 @@ class GraphQLApp(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         )
         self.services = services
+        self.fanout = Fanout(self.schema, services)
 
     def decode_json(self, data: str | bytes) -> object:
         """Only a JSON object is a GraphQL request; anything else is the client's error."""

@@ -1,4 +1,4 @@
-"""Runs the task sweeper in the API process: once at start, then every minute."""
+"""Runs the task sweeper in the API process: at start, then every sweep interval."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from autofactura.core.services import Services
-from autofactura.core.tasks.sweeper import fail_abandoned, resend_pending
+from autofactura.core.tasks.sweeper import fail_abandoned, resend_orphaned, resend_pending
 
 log = logging.getLogger(__name__)
-INTERVAL_SECONDS = 60
 PENDING_GRACE = timedelta(minutes=10)
 
 
@@ -27,11 +26,12 @@ async def run_sweeper(services: Services, *, resend_all_pending: bool) -> AsyncI
             try:
                 grace = timedelta(0) if first and resend_all_pending else PENDING_GRACE
                 await resend_pending(services, grace)
+                await resend_orphaned(services)
                 await fail_abandoned(services)
             except Exception:
-                log.exception("task sweep failed; trying again in a minute")
+                log.exception("task sweep failed; trying again later")
             first = False
-            await asyncio.sleep(INTERVAL_SECONDS)
+            await asyncio.sleep(services.settings.sweep_interval_seconds)
 
     task = asyncio.create_task(loop(), name="task-sweeper")
     try:

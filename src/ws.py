@@ -1,14 +1,35 @@
-"""The legacy graphql-ws protocol refuses a bad token the same way the current one does:
-by closing the socket with 4403 (strawberry's default there is 1011)."""
+"""Our WebSocket protocol handlers: graphql-transport-ws runs shareable taskEvents
+subscriptions through the fan-out; the legacy graphql-ws refuses a bad token the same
+way the current one does, by closing the socket with 4403 (strawberry's default there is
+1011)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 
 from autofactura.schema.context import Context, Unauthenticated
+from autofactura.schema.fanout import Fanout
+from autofactura.schema.share import share_key
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        shared = share_key(operation.query, operation.variables, operation.operation_name)
+        if shared is None:
+            await super().run_operation(operation)
+            return
+        key, after = shared
+        # The view is our GraphQLApp; the adapter's `ws` is Starlette's socket.
+        fanout: Fanout = self.view.fanout  # type: ignore[attr-defined]
+        send_text = self.websocket.ws.send_text  # type: ignore[attr-defined]
+        await fanout.serve(self.context, operation, send_text, key, after)
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 
 import strawberry
 from graphql import GraphQLError
 
 from autofactura.core.events.bus import user_channel
 from autofactura.core.events.models import EventType
-from autofactura.core.events.stream import follow
+from autofactura.core.events.stream import follow, from_log
 from autofactura.core.tasks import repository
 from autofactura.schema.context import Info
 from autofactura.schema.ids import decode
 from autofactura.schema.types.task import Task, TaskEvent
+
+
+@dataclass
+class StreamMode:
+    """The root value the shared-execution WebSocket handler (schema/fanout.py) passes:
+    replay the log only, or follow from a seq; the resolver reports the last seq out."""
+
+    replay_only: bool = False
+    start_after: int = 0
+    last_seq: int = 0
+
 
 _NOT_FOUND = GraphQLError("No encontramos esa tarea.", extensions={"code": "NOT_FOUND"})
 
@@ -31,9 +43,16 @@ async def task_events(
     if task_uuid is None or (await (await context.loaders()).task.load(task_uuid)) is None:
         raise _NOT_FOUND
     services = context.services
-    async for event in follow(
-        services.db, services.bus, user_id, task_uuid, max(after, 0), context.seconds_left
-    ):
+    mode = info.root_value if isinstance(info.root_value, StreamMode) else StreamMode()
+    start = max(after, mode.start_after, 0)
+    source = (
+        from_log(services.db, user_id, task_uuid, start)
+        if mode.replay_only
+        else follow(services.db, services.bus, user_id, task_uuid, start, context.seconds_left)
+    )
+    mode.last_seq = start
+    async for event in source:
+        mode.last_seq = event.seq  # read by the fan-out once this event's result is out
         yield TaskEvent.from_bus(event)
 
 

@@ -1,5 +1,6 @@
 """The backstop that keeps tasks from getting stuck: re-sends PENDING tasks whose message
-was lost, and fails live tasks whose worker vanished (lease long expired)."""
+was lost and live tasks whose worker vanished (lease expired: another worker takes them
+over), and fails those still abandoned long after."""
 
 from __future__ import annotations
 
@@ -25,6 +26,21 @@ async def resend_pending(services: Services, older_than: timedelta) -> int:
         rows = await session.execute(
             select(Task.id)
             .where(Task.status == TaskStatus.PENDING.value, Task.updated_at <= cutoff)
+            .limit(1000)
+        )
+        ids = list(rows.scalars())
+    for task_id in ids:
+        services.queue.enqueue(task_id)
+    return len(ids)
+
+
+async def resend_orphaned(services: Services) -> int:
+    """Live tasks whose lease ran out a full lease ago: their worker is gone."""
+    cutoff = utcnow() - timedelta(seconds=services.settings.lease_seconds)
+    async with services.db.session() as session:
+        rows = await session.execute(
+            select(Task.id)
+            .where(Task.status.in_(_LIVE), Task.lease_expires_at <= cutoff)
             .limit(1000)
         )
         ids = list(rows.scalars())
