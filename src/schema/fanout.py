@@ -24,8 +24,10 @@ from strawberry.schema.base import BaseSchema
 from strawberry.types.execution import ExecutionResult
 
 from autofactura.core.auth import Principal
+from autofactura.core.events.stream import follow
 from autofactura.core.services import Services
 from autofactura.schema.context import Context
+from autofactura.schema.projection import Projector, projector
 from autofactura.schema.share import ShareKey
 from autofactura.schema.subscriptions import StreamMode
 
@@ -60,8 +62,28 @@ class Group:
     task: asyncio.Task[None] | None = None
 
     def start(self, schema: BaseSchema, context: Context, operation: Any, after: int) -> None:
+        project = projector(operation.query, operation.operation_name)
+        if project is not None:
+            self.task = asyncio.create_task(self._project(context, project, after))
+            return
         mode = StreamMode(start_after=after)
         self.task = asyncio.create_task(self._run(schema, context, operation, mode))
+
+    async def _project(self, context: Context, project: Projector, after: int) -> None:
+        """The common selection, built straight from each event (no execution at all)."""
+        services, user_id = context.services, await context.user_id()
+        try:
+            async for event in follow(
+                services.db, services.bus, user_id, self.key.task_id, after, _never_expires
+            ):
+                payload = json.dumps({"data": project(event)}, separators=(",", ":"))
+                for member in tuple(self.members):
+                    member.offer((event.seq, payload))
+        except Exception:
+            log.exception("shared subscription for task %s failed", self.key.task_id)
+        finally:
+            for member in tuple(self.members):
+                member.offer(_END)
 
     async def _run(self, schema: BaseSchema, context: Context, op: Any, mode: StreamMode) -> None:
         try:
@@ -195,6 +217,10 @@ async def _replay(schema: BaseSchema, context: Context, op: Any, mode: StreamMod
 
 async def _complete(op: Any) -> None:
     await op.send_operation_message({"id": op.id, "type": "complete"})
+
+
+async def _never_expires() -> float:
+    return 30.0  # the group acts for the owner; each member's own token is checked apart
 
 
 def _owner_context(services: Services, principal: Principal) -> Context:

@@ -41,7 +41,7 @@ def _parsed(query: str) -> DocumentNode | None:
         return None
 
 
-def _root_field(query: str, operation_name: str | None) -> FieldNode | None:
+def root_field(query: str, operation_name: str | None) -> FieldNode | None:
     document = _parsed(query)
     if document is None:
         return None
@@ -75,7 +75,7 @@ def share_key(
     query: str, variables: dict[str, Any] | None, operation_name: str | None
 ) -> tuple[ShareKey, int] | None:
     """The group key and the member's own `after`, or None to run it unshared."""
-    root = _root_field(query, operation_name)
+    root = root_field(query, operation_name)
     if root is None:
         return None
     values = dict(variables or {})
