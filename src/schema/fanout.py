@@ -190,7 +190,8 @@ async def _next(member: Member) -> tuple[int, str] | None:
     if left <= 0:
         return None
     try:
-        return await asyncio.wait_for(member.outbox.get(), min(left, 30.0))
+        async with asyncio.timeout(min(left, 30.0)):  # no extra task, unlike wait_for
+            return await member.outbox.get()
     except TimeoutError:
         return _QUIET
 

@@ -102,7 +102,9 @@ class Subscription:
             event = self.queue.get_nowait()
             return None if event is _WAKE else event
         try:
-            event = await asyncio.wait_for(self.queue.get(), wait_seconds)
+            # asyncio.timeout, not wait_for: 3.11's wait_for wraps the get in a new task.
+            async with asyncio.timeout(wait_seconds):
+                event = await self.queue.get()
         except TimeoutError:
             return None
         return None if event is _WAKE else event
