@@ -34,7 +34,7 @@ from autofactura.schema.subscriptions import StreamMode
 log = logging.getLogger(__name__)
 OUTBOX = 256
 _END = (-1, "")
-_QUIET = (-2, "")
+_EXPIRED = (-2, "")
 _FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -46,6 +46,17 @@ class Member:
     deadline: datetime
     outbox: asyncio.Queue[tuple[int, str]] = field(default_factory=lambda: asyncio.Queue(OUTBOX))
     lagged: bool = False
+    expired: bool = False
+    timer: asyncio.TimerHandle | None = None
+
+    def watch_expiry(self) -> None:
+        left = (self.deadline - datetime.now(UTC)).total_seconds()
+        self.timer = asyncio.get_running_loop().call_later(max(left, 0.0), self.expire)
+
+    def expire(self) -> None:
+        self.expired = True
+        with contextlib.suppress(asyncio.QueueFull):
+            self.outbox.put_nowait(_EXPIRED)  # wakes a waiting pump; a full one checks the flag
 
     def offer(self, item: tuple[int, str]) -> None:
         try:
@@ -128,6 +139,7 @@ class Fanout:
                     return
                 principal = await context.principal()
                 member = Member(send_text, operation, mode.last_seq, principal.expires_at)
+                member.watch_expiry()
                 group.members.add(member)
                 if group.task is None:
                     group.start(
@@ -140,6 +152,8 @@ class Fanout:
         finally:
             if member is not None:
                 group.members.discard(member)
+                if member.timer is not None:
+                    member.timer.cancel()
             if not group.members and self.groups.get(key) is group:
                 del self.groups[key]
                 if group.task is not None:
@@ -156,7 +170,7 @@ async def _pump(schema: BaseSchema, context: Context, member: Member) -> None:
             await _replay(schema, context, op, mode)
             member.last = max(member.last, mode.last_seq)
         item = await _next(member)
-        if item is None:
+        if item is _EXPIRED:
             await op.send_operation_message(
                 {
                     "id": op.id,
@@ -173,27 +187,20 @@ async def _pump(schema: BaseSchema, context: Context, member: Member) -> None:
         if item is _END:
             await _complete(op)
             return
-        if item is _QUIET:  # check the log now and then, as the unshared path does
-            member.lagged = True
-            continue
         seq, payload = item
         if seq > member.last:
             await member.send_text(prefix + payload + "}")
             member.last = seq
 
 
-async def _next(member: Member) -> tuple[int, str] | None:
-    """The next item, or None once the member's token has expired."""
+async def _next(member: Member) -> tuple[int, str]:
+    """The next item; _EXPIRED once the member's token has (a timer set on joining says
+    so, so the wait itself needs no timeout). The group checks the log when quiet."""
+    if member.expired:
+        return _EXPIRED
     if not member.outbox.empty():
         return member.outbox.get_nowait()
-    left = (member.deadline - datetime.now(UTC)).total_seconds()
-    if left <= 0:
-        return None
-    try:
-        async with asyncio.timeout(min(left, 30.0)):  # no extra task, unlike wait_for
-            return await member.outbox.get()
-    except TimeoutError:
-        return _QUIET
+    return await member.outbox.get()
 
 
 async def _replay(schema: BaseSchema, context: Context, op: Any, mode: StreamMode) -> bool:

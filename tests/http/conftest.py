@@ -26,6 +26,10 @@ mutation($email: String!, $password: String!) {
     ... on UserError { code message field }
   }
 }"""
+ME = "{ me { id email } }"
+TASKS = """
+{ tasks(first: 10) { edges { node { id status vendorUrl ticket { folio date total }
+                                    fiscalProfile { id taxId } } } } }"""
 
 
 def variant(base: Settings, **overrides: Any) -> Settings:
