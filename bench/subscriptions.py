@@ -34,6 +34,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The project root, so the bench shares the tests' sample data (tests.support.api).
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+
 from subs.common import ROOT, raise_fd_limit, run_event_loop
 
 if TYPE_CHECKING:
