@@ -31,7 +31,7 @@ async def login(info: Info, email: str, password: str) -> LoginResult:
 
 async def me(info: Info) -> User:
     principal = await info.context.principal()
-    async with info.context.db.session(principal.user_id) as session:
+    async with info.context.db.session(principal.user_id, readonly=True) as session:
         user = await users.get(session, principal.user_id)
     email = user.email if user else (principal.email or "")
     return User(id=strawberry.ID(str(principal.user_id)), email=email)

@@ -21,7 +21,7 @@ _MISSING = "No encontramos ese perfil fiscal."
 
 async def fiscal_profiles(info: Info) -> list[FiscalProfile]:
     user_id = await info.context.user_id()
-    async with info.context.db.session(user_id) as session:
+    async with info.context.db.session(user_id, readonly=True) as session:
         rows = await repository.list_for_user(session, user_id)
     return [FiscalProfile.from_model(row) for row in rows]
 

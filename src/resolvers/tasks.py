@@ -140,7 +140,7 @@ async def tasks(
         position = decode_cursor(after) if after else None
     except ServiceError as exc:
         raise bad_input(exc) from None
-    async with info.context.db.session(user_id) as session:
+    async with info.context.db.session(user_id, readonly=True) as session:
         rows = await repository.page(session, user_id, _filter(filter), position, limit + 1)
     edges = [
         TaskEdge(cursor=encode_cursor(r.created_at, r.id), node=Task.from_model(r))

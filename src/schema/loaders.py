@@ -31,17 +31,17 @@ class Loaders:
         self.events = DataLoader(self._events, cache=False)
 
     async def _profiles(self, ids: Sequence[uuid.UUID]) -> list[FiscalProfile | None]:
-        async with self._db.session(self._user_id) as session:
+        async with self._db.session(self._user_id, readonly=True) as session:
             found = {p.id: p for p in await profiles.get_many(session, self._user_id, ids)}
         return [found.get(i) for i in ids]
 
     async def _tasks(self, ids: Sequence[uuid.UUID]) -> list[Task | None]:
-        async with self._db.session(self._user_id) as session:
+        async with self._db.session(self._user_id, readonly=True) as session:
             found = {t.id: t for t in await tasks.get_many(session, self._user_id, ids)}
         return [found.get(i) for i in ids]
 
     async def _artifacts(self, task_ids: Sequence[uuid.UUID]) -> list[list[Artifact]]:
-        async with self._db.session(self._user_id) as session:
+        async with self._db.session(self._user_id, readonly=True) as session:
             rows = await artifacts.for_tasks(session, self._user_id, task_ids)
         grouped: dict[uuid.UUID, list[Artifact]] = {i: [] for i in task_ids}
         for row in rows:
@@ -51,7 +51,7 @@ class Loaders:
     async def _events(self, keys: Sequence[EventWindow]) -> list[list[TaskEvent]]:
         windows = {(after, first) for _, after, first in keys}
         found: dict[EventWindow, list[TaskEvent]] = {key: [] for key in keys}
-        async with self._db.session(self._user_id) as session:
+        async with self._db.session(self._user_id, readonly=True) as session:
             for after, first in windows:
                 ids = [task_id for task_id, a, f in keys if (a, f) == (after, first)]
                 for event in await events.windows(session, self._user_id, ids, after, first):

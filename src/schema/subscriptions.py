@@ -67,7 +67,7 @@ async def task_updates(info: Info) -> AsyncGenerator[Task, None]:
             event = await subscription.get(wait_seconds=await context.seconds_left())
             if event is None or event.type != EventType.STATUS:
                 continue
-            async with context.db.session(user_id) as session:
+            async with context.db.session(user_id, readonly=True) as session:
                 row = await repository.get(session, user_id, event.task_id)
             if row is not None:
                 yield Task.from_model(row)

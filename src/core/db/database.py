@@ -58,18 +58,28 @@ class Database:
         if self.is_postgres:
             options.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(driver_url, **options)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = self._sessions
         if not self.is_postgres:
+            # SQLite: transactions that may write take the write lock when they begin;
+            # read-only ones use their own engine and never wait for writers (WAL).
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+            self.read_engine = create_async_engine(driver_url, **options)
+            event.listen(self.read_engine.sync_engine, "connect", _sqlite_read_pragmas)
+            self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @asynccontextmanager
-    async def session(self, user_id: uuid.UUID | None = None) -> AsyncIterator[AsyncSession]:
+    async def session(
+        self, user_id: uuid.UUID | None = None, *, readonly: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """A transaction: commits when the block ends, rolls back when it raises.
 
         Callbacks registered with `after_commit(session, fn)` run only after the commit.
+        `readonly` promises no writes (on SQLite they would fail).
         """
-        async with self._sessions() as session:
+        makers = self._read_sessions if readonly else self._sessions
+        async with makers() as session:
             session.info["after_commit"] = []
             if user_id is not None and self.is_postgres:
                 await _act_as(session, user_id)
@@ -90,6 +100,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if not self.is_postgres:
+            await self.read_engine.dispose()
 
 
 PENDING_EVENTS = "events_to_publish"
@@ -115,6 +127,13 @@ def _sqlite_begin(connection: Any) -> None:
     # Take the write lock up front: a read that later writes would otherwise fail at
     # once with "database is locked" when another writer got there first.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_read_pragmas(connection: Any, record: Any) -> None:
+    _sqlite_pragmas(connection, record)
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")  # a write by mistake fails loudly
+    cursor.close()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -27,7 +27,7 @@ async def from_log(
     db: Database, user_id: uuid.UUID, task_id: uuid.UUID, after: int
 ) -> AsyncIterator[BusEvent]:
     while True:
-        async with db.session(user_id) as session:
+        async with db.session(user_id, readonly=True) as session:
             rows = await repository.after(session, task_id, after, PAGE)
         for row in rows:
             yield BusEvent.of(row)
