@@ -98,13 +98,7 @@ class Group:
 
     async def _run(self, schema: BaseSchema, context: Context, op: Any, mode: StreamMode) -> None:
         try:
-            stream = await schema.subscribe(
-                op.query,
-                variable_values=op.variables,
-                context_value=context,
-                root_value=mode,
-                operation_name=op.operation_name,
-            )
+            stream = await _subscribe(schema, context, op, mode)
             if isinstance(stream, ExecutionResult):
                 return
             async with contextlib.aclosing(stream):
@@ -203,15 +197,19 @@ async def _next(member: Member) -> tuple[int, str]:
     return await member.outbox.get()
 
 
-async def _replay(schema: BaseSchema, context: Context, op: Any, mode: StreamMode) -> bool:
-    """Run the member's own execution over the log; False if it answered with errors."""
-    stream = await schema.subscribe(
+async def _subscribe(schema: BaseSchema, context: Context, op: Any, mode: StreamMode) -> Any:
+    return await schema.subscribe(
         op.query,
         variable_values=op.variables,
         context_value=context,
         root_value=mode,
         operation_name=op.operation_name,
     )
+
+
+async def _replay(schema: BaseSchema, context: Context, op: Any, mode: StreamMode) -> bool:
+    """Run the member's own execution over the log; False if it answered with errors."""
+    stream = await _subscribe(schema, context, op, mode)
     if isinstance(stream, ExecutionResult):
         await op.send_initial_errors(stream.errors or [])
         return False

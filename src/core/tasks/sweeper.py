@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from autofactura.core.db.base import utcnow
 from autofactura.core.services import Services
@@ -22,27 +22,20 @@ LOST = "El proceso que atendía la tarea se detuvo; puedes reintentarla."
 
 async def resend_pending(services: Services, older_than: timedelta) -> int:
     cutoff = utcnow() - older_than
-    async with services.db.session() as session:
-        rows = await session.execute(
-            select(Task.id)
-            .where(Task.status == TaskStatus.PENDING.value, Task.updated_at <= cutoff)
-            .limit(1000)
-        )
-        ids = list(rows.scalars())
-    for task_id in ids:
-        services.queue.enqueue(task_id)
-    return len(ids)
+    return await _resend(
+        services, (Task.status == TaskStatus.PENDING.value) & (Task.updated_at <= cutoff)
+    )
 
 
 async def resend_orphaned(services: Services) -> int:
     """Live tasks whose lease ran out a full lease ago: their worker is gone."""
     cutoff = utcnow() - timedelta(seconds=services.settings.lease_seconds)
-    async with services.db.session() as session:
-        rows = await session.execute(
-            select(Task.id)
-            .where(Task.status.in_(_LIVE), Task.lease_expires_at <= cutoff)
-            .limit(1000)
-        )
+    return await _resend(services, Task.status.in_(_LIVE) & (Task.lease_expires_at <= cutoff))
+
+
+async def _resend(services: Services, condition: ColumnElement[bool]) -> int:
+    async with services.db.session(readonly=True) as session:
+        rows = await session.execute(select(Task.id).where(condition).limit(1000))
         ids = list(rows.scalars())
     for task_id in ids:
         services.queue.enqueue(task_id)
