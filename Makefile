@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy -p autofactura
+	$(BIN)/mypy tests bench
 
 schema: $(STAMP)
 	$(BIN)/autofactura export-schema > schema.graphql

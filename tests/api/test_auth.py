@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import jwt
@@ -9,7 +10,7 @@ import pytest
 
 from autofactura.core import auth
 from autofactura.core.services import Services
-from tests.api.conftest import REGISTER, Caller, create_user
+from tests.support.api import REGISTER, Caller, create_user
 
 LOGIN = """
 mutation($email: String!, $password: String!) {
@@ -95,10 +96,10 @@ async def test_tampered_and_foreign_tokens_are_refused(anonymous: Caller) -> Non
     header, _payload, signature = user.token.split(".")
     claims = jwt.decode(user.token, options={"verify_signature": False})
     forged_payload = jwt.utils.base64url_encode(
-        jwt.api_jws.json.dumps({**claims, "sub": str(uuid.uuid4())}).encode()
+        json.dumps({**claims, "sub": str(uuid.uuid4())}).encode()
     ).decode()
     other_secret = jwt.encode(claims, b"another-secret-of-at-least-32-bytes!!", algorithm="HS256")
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = jwt.encode(claims, "", algorithm="none")
     for token in (f"{header}.{forged_payload}.{signature}", other_secret, unsigned, "garbage"):
         errors = await anonymous.as_user(token).errors(ME)
         assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", token

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from autofactura.core.privacy import Keyring, current_keyring, use_keyring
 from autofactura.core.services import Services
-from tests.api.conftest import Caller, create_profile
+from tests.support.api import Caller, create_profile
 
 SECRET_NAME = "ZAPATERIA LA SIRENITA DEL GOLFO"
 SECRET_EMAIL = "sirenita.golfo@example.com"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import CREATE_PROFILE, PROFILE, Caller, create_profile, create_user
+from tests.support.api import CREATE_PROFILE, PROFILE, Caller, create_profile, create_user
 
 UPDATE = """
 mutation($id: ID!, $input: FiscalProfilePatch!) {

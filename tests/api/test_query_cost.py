@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import event
 
 from autofactura.core.services import Services
-from tests.api.conftest import Caller, create_profile, create_task
+from tests.support.api import Caller, create_profile, create_task
 
 PAGE = """
 query($first: Int!) {

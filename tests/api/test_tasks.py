@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import CREATE_TASK, Caller, create_profile, create_task, create_user, ticket
+from tests.support.api import CREATE_TASK, Caller, create_profile, create_task, create_user, ticket
 
 PAGE = """
 query($first: Int!, $after: String, $filter: TaskFilterInput) {

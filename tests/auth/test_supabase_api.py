@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests.api.conftest import REGISTER, Caller, create_profile, make_settings
 from tests.auth.conftest import ANON_KEY, StandInSupabase
+from tests.support.api import REGISTER, Caller, create_profile, make_settings
 
 from autofactura.core.services import Services, build_services
 from autofactura.schema import build_schema
@@ -69,7 +69,7 @@ async def test_token_issued_elsewhere_is_accepted_and_mirrored(
 async def test_wrong_audience_issuer_or_expiry_is_refused(
     caller: Caller, supabase: StandInSupabase, claim: str, value: object
 ) -> None:
-    token = supabase.token(**{claim: value})
+    token = supabase.token(None, **{claim: value})
     errors = await caller.as_user(token).errors(ME)
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
 

@@ -44,7 +44,7 @@ class _Processed(dramatiq.Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: dramatiq.Message[None],
+        message: dramatiq.MessageProxy,
         *,
         result: object = None,
         exception: object = None,

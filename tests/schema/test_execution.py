@@ -41,12 +41,12 @@ def _alive() -> int:
 async def _deliver(schema: strawberry.Schema, count: int) -> int:
     stream = await schema.subscribe(f"subscription {{ items(count: {count}) {{ number double }} }}")
     received = 0
-    async for result in stream:  # type: ignore[union-attr]
+    async for result in stream:
         assert not result.errors
         received += 1
         if received == count:
             alive = _alive()  # measured while the subscription is still open
-    await stream.aclose()  # type: ignore[union-attr]
+    await stream.aclose()
     return alive
 
 
@@ -54,7 +54,7 @@ async def test_event_count_does_not_grow_memory() -> None:
     schema = strawberry.Schema(
         query=Query,
         subscription=Subscription,
-        execution_context_class=PerEventCachesContext,  # type: ignore[arg-type]
+        execution_context_class=PerEventCachesContext,
     )
     base = await _deliver(schema, 10)
     after_many = await _deliver(schema, 2000)

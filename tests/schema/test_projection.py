@@ -45,7 +45,7 @@ async def _executed(caller: Caller, query: str, variables: dict[str, Any]) -> li
         query, variable_values=variables, context_value=context, root_value=mode
     )
     results = []
-    async for result in stream:  # type: ignore[union-attr]
+    async for result in stream:
         assert not result.errors, result.errors
         results.append(json.loads(json.dumps(result.data)))
     return results

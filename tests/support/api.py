@@ -97,7 +97,7 @@ class Caller:
         assert result.data is not None
         return result.data
 
-    async def errors(self, query: str, **variables: Any) -> list[dict[str, Any]]:
+    async def errors(self, query: str, **variables: Any) -> list[Any]:
         result = await self.schema.execute(
             query,
             variable_values=variables,
