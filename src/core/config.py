@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         None, validation_alias=_env("BROWSERBASE_PROJECT_ID")
     )
 
+    browserbase_api_url: str = Field(
+        "https://api.browserbase.com", validation_alias=_env("BROWSERBASE_API_URL")
+    )
+    chrome_path: str | None = Field(None, validation_alias=_env("CHROME_PATH"))
+    browser_concurrency: int = Field(4, ge=1, le=64)
+    browser_headless: bool = True
+
     encryption_keys: str | None = Field(None, validation_alias=_env("ENCRYPTION_KEYS"))
     cors_origins: str = Field("", validation_alias=_env("CORS_ORIGINS"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
