@@ -25,6 +25,7 @@ from autofactura.actors.broker import configure as configure_broker
 from autofactura.actors.embedded import EmbeddedWorker
 from autofactura.actors.runtime import use_settings
 from autofactura.actors.tasks import DramatiqQueue
+from autofactura.artifact_routes import artifact_download
 from autofactura.core.config import Settings
 from autofactura.core.services import Services, build_services
 from autofactura.http import BodyLimit, SecurityHeaders
@@ -107,6 +108,7 @@ def create_app(settings: Settings) -> ASGIApp:
     ]
     routes = [
         Route("/healthz", healthz),
+        Route("/artifacts/{artifact_id}", artifact_download(services), methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", graphql),
     ]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from autofactura.core import auth
+from autofactura.core.artifacts.storage import ArtifactStorage, LocalStorage
 from autofactura.core.config import Settings
 from autofactura.core.db import (
     Database,
@@ -60,6 +61,12 @@ class Services:
     known_users: KnownUsers
     bus: EventBus
     queue: TaskQueue
+    # None means the default: files under <data dir>/artifacts (set in __post_init__).
+    storage: ArtifactStorage = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.storage is None:
+            self.storage = LocalStorage(self.settings.data_dir / "artifacts")
 
     async def close(self) -> None:
         await self.bus.close()
@@ -133,5 +140,15 @@ def build_services(settings: Settings, queue: TaskQueue | None = None) -> Servic
     )
     known = KnownUsers(db, mirror=settings.supabase_auth)
     return Services(
-        settings, db, accounts, verifier, limiter, rules, redis, known, bus, queue or _NoQueue()
+        settings,
+        db,
+        accounts,
+        verifier,
+        limiter,
+        rules,
+        redis,
+        known,
+        bus,
+        queue or _NoQueue(),
+        LocalStorage(settings.data_dir / "artifacts"),
     )

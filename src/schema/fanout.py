@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,38 +75,38 @@ class Group:
 
     def start(self, schema: BaseSchema, context: Context, operation: Any, after: int) -> None:
         project = projector(operation.query, operation.operation_name)
-        if project is not None:
-            self.task = asyncio.create_task(self._project(context, project, after))
-            return
-        mode = StreamMode(start_after=after)
-        self.task = asyncio.create_task(self._run(schema, context, operation, mode))
+        items = (
+            self._projected(context, project, after)
+            if project is not None
+            else self._executed(schema, context, operation, StreamMode(start_after=after))
+        )
+        self.task = asyncio.create_task(self._broadcast(items))
 
-    async def _project(self, context: Context, project: Projector, after: int) -> None:
+    async def _projected(
+        self, context: Context, project: Projector, after: int
+    ) -> AsyncIterator[tuple[int, str]]:
         """The common selection, built straight from each event (no execution at all)."""
         services, user_id = context.services, await context.user_id()
-        try:
-            async for event in follow(
-                services.db, services.bus, user_id, self.key.task_id, after, _never_expires
-            ):
-                payload = json.dumps({"data": project(event)}, separators=(",", ":"))
-                for member in tuple(self.members):
-                    member.offer((event.seq, payload))
-        except Exception:
-            log.exception("shared subscription for task %s failed", self.key.task_id)
-        finally:
-            for member in tuple(self.members):
-                member.offer(_END)
+        async for event in follow(
+            services.db, services.bus, user_id, self.key.task_id, after, _never_expires
+        ):
+            yield event.seq, json.dumps({"data": project(event)}, separators=(",", ":"))
 
-    async def _run(self, schema: BaseSchema, context: Context, op: Any, mode: StreamMode) -> None:
+    async def _executed(
+        self, schema: BaseSchema, context: Context, op: Any, mode: StreamMode
+    ) -> AsyncIterator[tuple[int, str]]:
+        stream = await _subscribe(schema, context, op, mode)
+        if isinstance(stream, ExecutionResult):
+            return
+        async with contextlib.aclosing(stream):
+            async for result in stream:
+                yield mode.last_seq, _encode(result)
+
+    async def _broadcast(self, items: AsyncIterator[tuple[int, str]]) -> None:
         try:
-            stream = await _subscribe(schema, context, op, mode)
-            if isinstance(stream, ExecutionResult):
-                return
-            async with contextlib.aclosing(stream):
-                async for result in stream:
-                    payload = _encode(result)
-                    for member in tuple(self.members):
-                        member.offer((mode.last_seq, payload))
+            async for item in items:
+                for member in tuple(self.members):
+                    member.offer(item)
         except Exception:
             log.exception("shared subscription for task %s failed", self.key.task_id)
         finally:

@@ -229,3 +229,30 @@ def update_of(message: Message) -> dict[str, Any]:
     assert message.kind == "data", message
     update: dict[str, Any] = message.payload["data"]["taskUpdates"]
     return update
+
+
+FRAGMENT_SUBSCRIPTION = """
+subscription($id: ID!, $after: Int!) {
+  taskEvents(taskId: $id, after: $after) { ...Event }
+}
+fragment Event on TaskEvent { seq type status message payload }"""
+
+
+async def test_documents_the_fan_out_cannot_compile_still_stream_in_full(
+    pipeline: Pipeline, buyer: Buyer, protocol: ProtocolName
+) -> None:
+    """Two subscribers of one task with a fragment document: the shared group executes it."""
+    async with (
+        graphql_ws(pipeline.url, protocol, buyer.token) as first,
+        graphql_ws(pipeline.url, protocol, buyer.token) as second,
+    ):
+        task_id = await buyer.create_task("STEPS-3-100")
+        ops = [
+            await ws.subscribe(FRAGMENT_SUBSCRIPTION, id=task_id, after=0) for ws in (first, second)
+        ]
+        seen = [
+            data_of(await ws.collect_until(op, final_event, STREAM_TIMEOUT), "taskEvents")
+            for ws, op in zip((first, second), ops, strict=True)
+        ]
+    assert seen[0] == seen[1] == await buyer.events(task_id)
+    assert_three_steps_then_unsupported(seen[0])

@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from autofactura.core.artifacts import links
 from autofactura.core.artifacts.models import Artifact as ArtifactModel
 from autofactura.core.events.bus import BusEvent
 from autofactura.core.events.models import TaskEvent as TaskEventModel
@@ -87,6 +88,17 @@ class Artifact:
     size: int
     sha256: str
     created_at: datetime
+    artifact_id: strawberry.Private[uuid.UUID]
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description="A download link only the owner can open: relative to the API's origin, "
+        "signed, valid for 15 minutes. API clients may GET /artifacts/{id} with their Bearer "
+        "token instead."
+    )
+    def url(self, info: Info) -> str:
+        secret = links.link_secret(info.context.services.settings)
+        return links.signed_path(secret, self.artifact_id, self.user_id)
 
     @classmethod
     def from_model(cls, row: ArtifactModel) -> Artifact:
@@ -98,6 +110,8 @@ class Artifact:
             size=row.size,
             sha256=row.sha256,
             created_at=row.created_at,
+            artifact_id=row.id,
+            user_id=row.user_id,
         )
 
 

@@ -1,0 +1,180 @@
+"""A local headless Chromium per task, reached over CDP on a loopback port.
+
+Each session gets its own directory under base_dir (<task id>-<random>/ holding profile/,
+downloads/ and chrome.log), removed by stop(). allowed_domains is accepted and ignored
+here: the engines keep the browser on the vendor's domain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import glob
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from autofactura.core.browser.session import BrowserError, BrowserSession
+
+START_TIMEOUT_S = 15.0
+STOP_GRACE_S = 5.0
+_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chrome(chrome_path: str | None) -> str:
+    """CHROME_PATH, else /usr/bin/chromium, else one on PATH, else Playwright's own."""
+    if chrome_path:
+        if os.path.isfile(chrome_path) and os.access(chrome_path, os.X_OK):
+            return chrome_path
+        raise BrowserError(f"CHROME_PATH {chrome_path!r} is not an executable file")
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    for name in _CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    cache = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or os.path.expanduser(
+        "~/.cache/ms-playwright"
+    )
+    bundled = sorted(glob.glob(os.path.join(cache, "chromium-*", "chrome-linux*", "chrome")))
+    if bundled:
+        return bundled[-1]
+    raise BrowserError("no Chromium found: set CHROME_PATH or install chromium (/usr/bin/chromium)")
+
+
+def chrome_args(profile: Path, headless: bool) -> list[str]:
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--remote-debugging-address=127.0.0.1",
+        "--remote-debugging-port=0",
+        f"--user-data-dir={profile}",
+    ]
+    if headless:
+        args.insert(0, "--headless=new")
+    return [*args, "about:blank"]
+
+
+class LocalChromium:
+    """BrowserProvider that starts Debian's (or CHROME_PATH's) Chromium per task."""
+
+    name = "local"
+
+    def __init__(self, chrome_path: str | None, headless: bool, base_dir: Path) -> None:
+        self.chrome_path = chrome_path
+        self.headless = headless
+        self.base_dir = Path(base_dir)
+        self._procs: dict[str, asyncio.subprocess.Process] = {}
+
+    async def start(self, task_id: uuid.UUID, allowed_domains: Sequence[str]) -> BrowserSession:
+        binary = find_chrome(self.chrome_path)
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        root = Path(tempfile.mkdtemp(prefix=f"{task_id}-", dir=self.base_dir))
+        profile, downloads = root / "profile", root / "downloads"
+        profile.mkdir()
+        downloads.mkdir()
+        _write_preferences(profile, downloads)
+        session = BrowserSession("local", "", downloads, None, root.name)
+        try:
+            log = os.open(root / "chrome.log", os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    binary,
+                    *chrome_args(profile, self.headless),
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                )
+            finally:
+                os.close(log)
+        except OSError as exc:
+            shutil.rmtree(root, ignore_errors=True)
+            raise BrowserError(f"could not start Chromium at {binary!r}: {exc}") from exc
+        self._procs[session.session_id] = proc
+        try:
+            session.cdp_url = await self._wait_endpoint(proc, root)
+        except BaseException:
+            await self.stop(session)
+            raise
+        return session
+
+    async def _wait_endpoint(self, proc: asyncio.subprocess.Process, root: Path) -> str:
+        port_file = root / "profile" / "DevToolsActivePort"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if proc.returncode is not None:
+                raise BrowserError(f"Chromium exited with {proc.returncode}: {_tail(root)}")
+            with contextlib.suppress(OSError, ValueError):
+                lines = port_file.read_text().split()
+                if len(lines) >= 2 and int(lines[0]) > 0:
+                    return f"ws://127.0.0.1:{int(lines[0])}{lines[1]}"
+            await asyncio.sleep(0.05)
+        raise BrowserError(f"Chromium gave no DevTools endpoint in {START_TIMEOUT_S:.0f}s")
+
+    async def downloads(self, session: BrowserSession) -> list[Path]:
+        if not session.downloads_dir.is_dir():
+            return []
+        return sorted(
+            path
+            for path in session.downloads_dir.iterdir()
+            # Skip Chromium's in-progress files (.crdownload, hidden .org.chromium.*).
+            if path.is_file()
+            and not path.name.endswith(".crdownload")
+            and not path.name.startswith(".")
+        )
+
+    def pid(self, session: BrowserSession) -> int | None:
+        proc = self._procs.get(session.session_id)
+        return proc.pid if proc else None
+
+    async def stop(self, session: BrowserSession) -> None:
+        proc = self._procs.pop(session.session_id, None)
+        if proc is not None:
+            await _terminate(proc)
+        shutil.rmtree(self.base_dir / session.session_id, ignore_errors=True)
+
+
+async def _terminate(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM the process group, SIGKILL it after a grace period, then reap."""
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, STOP_GRACE_S)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            await asyncio.wait_for(proc.wait(), grace)
+            break
+        except TimeoutError:
+            continue
+    # Children that outlived the leader (renderers, zygote) share its group.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _write_preferences(profile: Path, downloads: Path) -> None:
+    """Downloads land in the session's folder, without a prompt, for any CDP client that
+    does not set its own download behavior (Playwright does: use download.save_as)."""
+    prefs = {
+        "download": {"default_directory": str(downloads), "prompt_for_download": False},
+        "savefile": {"default_directory": str(downloads)},
+    }
+    (profile / "Default").mkdir()
+    (profile / "Default" / "Preferences").write_text(json.dumps(prefs))
+
+
+def _tail(root: Path) -> str:
+    try:
+        return (root / "chrome.log").read_text(errors="replace")[-500:].strip()
+    except OSError:
+        return ""

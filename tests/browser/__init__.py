@@ -1,0 +1,1 @@
+"""Browser-session providers: a real local Chromium and a Browserbase stand-in."""

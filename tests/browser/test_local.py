@@ -1,0 +1,160 @@
+"""LocalChromium against Debian's real Chromium and a tiny local HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright
+
+from autofactura.core.browser import BrowserError, BrowserSession
+from autofactura.core.browser.local import LocalChromium
+
+CHROME = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not os.access(CHROME, os.X_OK), reason="no /usr/bin/chromium")
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path == "/cfdi.xml":
+            body, kind = b"<cfdi:Comprobante/>", "application/xml"
+        else:
+            body, kind = b'<html><a id="dl" href="/cfdi.xml" download>XML</a></html>', "text/html"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        if self.path == "/cfdi.xml":
+            self.send_header("Content-Disposition", 'attachment; filename="cfdi.xml"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def portal() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def provider(tmp_path: Path) -> LocalChromium:
+    return LocalChromium(chrome_path=None, headless=True, base_dir=tmp_path / "browsers")
+
+
+def _our_chromium_pids(base_dir: Path) -> list[int]:
+    """Processes whose command line names a profile under base_dir."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(base_dir).encode() in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def test_download_lands_in_session_folder(provider: LocalChromium, portal: str) -> None:
+    session = await provider.start(uuid.uuid4(), ["127.0.0.1"])
+    pid = provider.pid(session)
+    assert pid is not None and session.provider == "local" and session.live_view_url is None
+    assert session.cdp_url.startswith("ws://127.0.0.1:")
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.connect_over_cdp(session.cdp_url)
+            page = await browser.contexts[0].new_page()
+            await page.goto(portal)
+            # Playwright sets its own download behavior on connect: save into the session.
+            async with page.expect_download() as info:
+                await page.click("#dl")
+            download = await info.value
+            await download.save_as(session.downloads_dir / download.suggested_filename)
+            await browser.close()
+        files = await provider.downloads(session)
+        assert [f.name for f in files] == ["cfdi.xml"]
+        assert files[0].read_bytes() == b"<cfdi:Comprobante/>"
+    finally:
+        await provider.stop(session)
+    assert _gone(pid)
+    assert not (provider.base_dir / session.session_id).exists()
+    await provider.stop(session)  # twice is fine
+
+
+async def test_plain_cdp_client_downloads_into_session_folder(
+    provider: LocalChromium, portal: str
+) -> None:
+    """A driver that leaves download behavior alone gets the profile's folder."""
+    import json
+
+    import websockets
+
+    session = await provider.start(uuid.uuid4(), [])
+    try:
+        async with websockets.connect(session.cdp_url) as ws:
+            params = {"url": f"{portal}/cfdi.xml"}
+            await ws.send(json.dumps({"id": 1, "method": "Target.createTarget", "params": params}))
+            files: list[Path] = []
+            for _ in range(100):
+                files = await provider.downloads(session)
+                if files:
+                    break
+                await asyncio.sleep(0.05)
+        assert [f.name for f in files] == ["cfdi.xml"]
+    finally:
+        await provider.stop(session)
+
+
+async def test_ten_sessions_leave_nothing_behind(provider: LocalChromium) -> None:
+    for _ in range(10):
+        session = await provider.start(uuid.uuid4(), [])
+        assert isinstance(session, BrowserSession)
+        await provider.stop(session)
+    assert list(provider.base_dir.iterdir()) == []
+    assert _our_chromium_pids(provider.base_dir) == []
+
+
+async def test_bad_chrome_path(tmp_path: Path) -> None:
+    bad = str(tmp_path / "no-such-chrome")
+    provider = LocalChromium(chrome_path=bad, headless=True, base_dir=tmp_path / "b")
+    with pytest.raises(BrowserError, match="no-such-chrome"):
+        await provider.start(uuid.uuid4(), [])
+
+
+async def test_chromium_that_dies_at_start(tmp_path: Path) -> None:
+    fake = tmp_path / "fake-chrome"
+    fake.write_text("#!/bin/sh\necho boom >&2\nexit 3\n")
+    fake.chmod(0o755)
+    provider = LocalChromium(chrome_path=str(fake), headless=True, base_dir=tmp_path / "b")
+    with pytest.raises(BrowserError, match="boom"):
+        await provider.start(uuid.uuid4(), [])
+    assert list((tmp_path / "b").iterdir()) == []
+
+
+async def test_stop_after_browser_died(provider: LocalChromium) -> None:
+    session = await provider.start(uuid.uuid4(), [])
+    pid = provider.pid(session)
+    assert pid is not None
+    os.killpg(pid, 9)
+    await provider.stop(session)
+    await provider.stop(session)
+    assert not (provider.base_dir / session.session_id).exists()
