@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http.server
 import os
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -125,12 +126,14 @@ async def test_plain_cdp_client_downloads_into_session_folder(
 
 
 async def test_ten_sessions_leave_nothing_behind(provider: LocalChromium) -> None:
+    before = set(os.listdir(tempfile.gettempdir()))
     for _ in range(10):
         session = await provider.start(uuid.uuid4(), [])
         assert isinstance(session, BrowserSession)
         await provider.stop(session)
     assert list(provider.base_dir.iterdir()) == []
     assert _our_chromium_pids(provider.base_dir) == []
+    assert set(os.listdir(tempfile.gettempdir())) - before == set()  # nothing left in /tmp
 
 
 async def test_bad_chrome_path(tmp_path: Path) -> None:

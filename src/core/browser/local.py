@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -67,6 +68,11 @@ def chrome_args(profile: Path, headless: bool) -> list[str]:
     return [*args, "about:blank"]
 
 
+def _tmp_dir(session_id: str) -> Path:
+    digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"autofactura-chrome-{digest}"
+
+
 class LocalChromium:
     """BrowserProvider that starts Debian's (or CHROME_PATH's) Chromium per task."""
 
@@ -90,6 +96,9 @@ class LocalChromium:
         try:
             log = os.open(root / "chrome.log", os.O_WRONLY | os.O_CREAT, 0o600)
             try:
+                # Chromium leaves org.chromium.* folders in TMPDIR when it is killed: give
+                # it one of its own, removed on stop (short: it holds a Unix socket).
+                _tmp_dir(session.session_id).mkdir(mode=0o700, exist_ok=True)
                 proc = await asyncio.create_subprocess_exec(
                     binary,
                     *chrome_args(profile, self.headless),
@@ -97,11 +106,13 @@ class LocalChromium:
                     stdout=log,
                     stderr=log,
                     start_new_session=True,
+                    env={**os.environ, "TMPDIR": str(_tmp_dir(session.session_id))},
                 )
             finally:
                 os.close(log)
         except OSError as exc:
             shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(_tmp_dir(session.session_id), ignore_errors=True)
             raise BrowserError(f"could not start Chromium at {binary!r}: {exc}") from exc
         self._procs[session.session_id] = proc
         try:
@@ -145,6 +156,7 @@ class LocalChromium:
         if proc is not None:
             await _terminate(proc)
         shutil.rmtree(self.base_dir / session.session_id, ignore_errors=True)
+        shutil.rmtree(_tmp_dir(session.session_id), ignore_errors=True)
 
 
 async def _terminate(proc: asyncio.subprocess.Process) -> None:
