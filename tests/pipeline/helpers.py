@@ -110,10 +110,10 @@ class Buyer:
         assert self.api.user_id is not None
         return self.api.user_id
 
-    async def create_task(self, folio: str) -> str:
+    async def create_task(self, folio: str, extra: dict[str, str] | None = None) -> str:
         task_input = {
             "vendorUrl": VENDOR_URL,
-            "ticket": ticket(folio=folio),
+            "ticket": ticket(folio=folio, extra=extra),
             "fiscalProfileId": self.profile_id,
         }
         created = (await self.api.data(CREATE_TASK, input=task_input))["createTask"]

@@ -7,12 +7,16 @@ The ticket's folio says what to do, so one worker can serve every test:
 - ``CAPTCHA-…``: ask the buyer for help (CAPTCHA), then one step, then give up;
 - ``DONE-…``: one step, then complete the task;
 - ``BOOM-…``: raise an unexpected error;
+- ``BROWSER-…``: open the task's browser, load ``ticket.extra["page"]`` over CDP with
+  Playwright, click its download link into the session's downloads folder, then give up;
 - anything else: give up at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+
+from playwright.async_api import async_playwright
 
 from autofactura.core.engine.run import TaskRun
 from autofactura.core.tasks.status import InterventionReason
@@ -40,4 +44,21 @@ class ScriptedEngine:
             return True
         if kind == "BOOM":
             raise RuntimeError("scripted failure")
+        if kind == "BROWSER":
+            await self._download(task_run)
+            return False
         return False
+
+    async def _download(self, task_run: TaskRun) -> None:
+        session = await task_run.browser()
+        async with async_playwright() as driver:
+            browser = await driver.chromium.connect_over_cdp(session.cdp_url)
+            page = await browser.contexts[0].new_page()
+            await page.goto(str(task_run.ticket["extra"]["page"]))
+            await task_run.step("navigate", "Portal abierto")
+            async with page.expect_download() as pending:
+                await page.click("a#xml")
+            download = await pending.value
+            await download.save_as(session.downloads_dir / download.suggested_filename)
+            await task_run.step("download", "Factura descargada")
+            await browser.close()

@@ -3,6 +3,8 @@
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from autofactura.core.browser.session import BrowserError
+
 
 class RunStopped(Exception):
     """The task left RUNNING for good (cancelled, failed, timed out): stop working on it."""
@@ -14,4 +16,4 @@ class LeaseHeld(Exception):
 
 # Failures of what we depend on, not of the task: the message is retried with backoff
 # and the task, still leased, is taken over once the lease runs out.
-TRANSIENT = (LeaseHeld, OperationalError, InterfaceError, RedisError, ConnectionError)
+TRANSIENT = (LeaseHeld, OperationalError, InterfaceError, RedisError, ConnectionError, BrowserError)

@@ -13,7 +13,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from autofactura.core.browser.session import BrowserSession
 from autofactura.core.db.base import utcnow
+from autofactura.core.engine.browser import TaskBrowser
 from autofactura.core.engine.errors import RunStopped
 from autofactura.core.events import recorder
 from autofactura.core.events.bus import Subscription, task_channel
@@ -40,6 +42,7 @@ class TaskRun:
         # A retry starts attempt + 1; this run only ever acts for its own attempt.
         self.attempt = task.attempt
         self._subscription: Subscription | None = None
+        self._browser = TaskBrowser(services, task.id, task.user_id, task.vendor_url)
         self._checked_at = 0.0
 
     async def __aenter__(self) -> TaskRun:
@@ -48,8 +51,15 @@ class TaskRun:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._subscription is not None:
-            await self.services.bus.unsubscribe(self._subscription)
+        try:
+            await self._browser.close()
+        finally:
+            if self._subscription is not None:
+                await self.services.bus.unsubscribe(self._subscription)
+
+    async def browser(self) -> BrowserSession:
+        """This task's own browser (started on first use); engines drive it over its CDP URL."""
+        return await self._browser.open()
 
     async def step(self, action: str, message: str, **details: Any) -> None:
         """Record one thing the engine did, after making sure it may still act."""

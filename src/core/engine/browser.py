@@ -1,0 +1,106 @@
+"""A task's browser: started on first use, within the process's browser budget, announced
+as a live_url event, and on the way out stopped with its downloads kept as artifacts."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import threading
+import uuid
+from urllib.parse import urlsplit
+
+from autofactura.core.artifacts import service as artifacts
+from autofactura.core.browser.session import BrowserProvider, BrowserSession, provider_for
+from autofactura.core.events import recorder
+from autofactura.core.events.models import EventType
+from autofactura.core.services import Services
+from autofactura.core.tasks.models import Task
+
+_budget_lock = threading.Lock()
+_budgets: dict[int, threading.BoundedSemaphore] = {}
+
+
+def _budget(size: int) -> threading.BoundedSemaphore:
+    """One budget per process, shared by every worker thread (each has its own loop)."""
+    with _budget_lock:
+        return _budgets.setdefault(size, threading.BoundedSemaphore(size))
+
+
+def live_location(task_id: uuid.UUID, session: BrowserSession) -> str:
+    """The provider's own live view, or our page for local browsers (signed when read)."""
+    return session.live_view_url or f"/live/{task_id}"
+
+
+class TaskBrowser:
+    def __init__(
+        self, services: Services, task_id: uuid.UUID, user_id: uuid.UUID, vendor_url: str
+    ) -> None:
+        self.services, self.task_id, self.user_id = services, task_id, user_id
+        self.vendor_host = urlsplit(vendor_url).hostname or ""
+        self.provider: BrowserProvider = provider_for(services.settings)
+        self.session: BrowserSession | None = None
+        self._slot = _budget(services.settings.browser_concurrency)
+        self._held = False
+
+    async def open(self) -> BrowserSession:
+        if self.session is not None:
+            return self.session
+        # Waiting for a free browser must not block this thread's event loop.
+        await asyncio.to_thread(self._slot.acquire)
+        self._held = True
+        self.session = await self.provider.start(self.task_id, [self.vendor_host])
+        await self._announce(self.session)
+        return self.session
+
+    async def close(self) -> None:
+        session, self.session = self.session, None
+        try:
+            if session is not None:
+                await self._keep_downloads(session)
+        finally:
+            if session is not None:
+                await self.provider.stop(session)
+            if self._held:
+                self._held = False
+                self._slot.release()
+
+    async def _announce(self, session: BrowserSession) -> None:
+        url = live_location(self.task_id, session)
+        async with self.services.db.session() as db:
+            task = await db.get(Task, self.task_id)
+            if task is None:
+                return
+            task.live_url = url
+            await recorder.record(db, task, EventType.LIVE_URL, {"url": url})
+
+    async def _keep_downloads(self, session: BrowserSession) -> None:
+        files = await self.provider.downloads(session)
+        if not files:
+            return
+        async with self.services.db.session() as db:
+            task = await db.get(Task, self.task_id)
+            if task is None:
+                return
+            for path in files:
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                row = await artifacts.save(
+                    db,
+                    self.services.storage,
+                    task,
+                    "download",
+                    path.name,
+                    await asyncio.to_thread(path.read_bytes),
+                    kind,
+                )
+                await recorder.record(
+                    db,
+                    task,
+                    EventType.ARTIFACT,
+                    {
+                        "artifactId": str(row.id),
+                        "kind": row.kind,
+                        "name": row.name,
+                        "size": row.size,
+                        "contentType": row.content_type,
+                    },
+                )

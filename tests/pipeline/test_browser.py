@@ -1,0 +1,74 @@
+"""A task's own browser: announced as a live_url event, driven over CDP, its downloads kept
+as the task's artifacts (downloadable by the owner), and gone when the task ends."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.pipeline.conftest import Pipeline
+from tests.pipeline.helpers import FINAL, Buyer
+
+INVOICE = b'<?xml version="1.0"?><cfdi:Comprobante Version="4.0"/>'
+PAGE = b'<html><body><a id="xml" href="/factura.xml" download>XML</a></body></html>'
+
+
+class _Portal(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body, kind = (
+            (INVOICE, "application/xml") if self.path == "/factura.xml" else (PAGE, "text/html")
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        if self.path == "/factura.xml":
+            self.send_header("Content-Disposition", 'attachment; filename="factura.xml"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def portal() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+ARTIFACTS = "query($id: ID!) { task(id: $id) { liveUrl artifacts { name kind contentType url } } }"
+
+
+async def test_the_browser_is_announced_used_and_its_download_kept(
+    pipeline: Pipeline, buyer: Buyer, portal: str
+) -> None:
+    task_id = await buyer.create_task("BROWSER-1", extra={"page": portal})
+    state = await buyer.wait_for_status(task_id, FINAL)
+    assert state["failureCode"] == "UNSUPPORTED_PORTAL"
+    events = await buyer.events(task_id)
+    live = [e for e in events if e["type"] == "LIVE_URL"]
+    assert [e["payload"]["url"] for e in live] == [f"/live/{_raw(task_id)}"]
+    assert [e["payload"]["name"] for e in events if e["type"] == "ARTIFACT"] == ["factura.xml"]
+    task = (await buyer.api.data(ARTIFACTS, id=task_id))["task"]
+    (artifact,) = task["artifacts"]
+    assert (artifact["name"], artifact["kind"]) == ("factura.xml", "download")
+    async with httpx.AsyncClient(base_url=pipeline.url) as client:
+        response = await client.get(artifact["url"])
+    assert response.status_code == 200
+    assert response.content == INVOICE
+    browsers = Path(pipeline.settings.data_dir) / "browsers"
+    assert not browsers.exists() or list(browsers.iterdir()) == []
+
+
+def _raw(global_id: str) -> str:
+    from strawberry.relay import GlobalID
+
+    return GlobalID.from_id(global_id).node_id
