@@ -29,6 +29,7 @@ from autofactura.artifact_routes import artifact_download
 from autofactura.core.config import Settings
 from autofactura.core.services import Services, build_services
 from autofactura.http import BodyLimit, SecurityHeaders
+from autofactura.live.routes import live_page, live_socket
 from autofactura.schema import build_schema
 from autofactura.schema.context import Context, Unauthenticated, token_from
 from autofactura.schema.fanout import Fanout
@@ -109,6 +110,8 @@ def create_app(settings: Settings) -> ASGIApp:
     routes = [
         Route("/healthz", healthz),
         Route("/artifacts/{artifact_id}", artifact_download(services), methods=["GET"]),
+        Route("/live/{task_id}", live_page(services), methods=["GET"]),
+        WebSocketRoute("/live/{task_id}/ws", live_socket(services)),
         Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", graphql),
     ]

@@ -58,12 +58,15 @@ async def test_the_browser_is_announced_used_and_its_download_kept(
     assert [e["payload"]["url"] for e in live] == [f"/live/{_raw(task_id)}"]
     assert [e["payload"]["name"] for e in events if e["type"] == "ARTIFACT"] == ["factura.xml"]
     task = (await buyer.api.data(ARTIFACTS, id=task_id))["task"]
+    assert task["liveUrl"].startswith(f"/live/{_raw(task_id)}?t=")  # signed for its owner
     (artifact,) = task["artifacts"]
     assert (artifact["name"], artifact["kind"]) == ("factura.xml", "download")
     async with httpx.AsyncClient(base_url=pipeline.url) as client:
         response = await client.get(artifact["url"])
+        page = await client.get(task["liveUrl"])
     assert response.status_code == 200
     assert response.content == INVOICE
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     browsers = Path(pipeline.settings.data_dir) / "browsers"
     assert not browsers.exists() or list(browsers.iterdir()) == []
 

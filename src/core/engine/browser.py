@@ -4,10 +4,13 @@ as a live_url event, and on the way out stopped with its downloads kept as artif
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 import threading
 import uuid
 from urllib.parse import urlsplit
+
+from redis.exceptions import RedisError
 
 from autofactura.core.artifacts import service as artifacts
 from autofactura.core.browser.session import BrowserProvider, BrowserSession, provider_for
@@ -15,6 +18,7 @@ from autofactura.core.events import recorder
 from autofactura.core.events.models import EventType
 from autofactura.core.services import Services
 from autofactura.core.tasks.models import Task
+from autofactura.live.registry import LIVE_BROWSERS, publish, withdraw
 
 _budget_lock = threading.Lock()
 _budgets: dict[int, threading.BoundedSemaphore] = {}
@@ -49,6 +53,10 @@ class TaskBrowser:
         await asyncio.to_thread(self._slot.acquire)
         self._held = True
         self.session = await self.provider.start(self.task_id, [self.vendor_host])
+        if self.session.live_view_url is None:  # our own live view needs to find it
+            LIVE_BROWSERS.register(self.task_id, self.session.cdp_url)
+            if self.services.redis is not None:
+                await publish(self.services.redis, self.task_id, self.session.cdp_url)
         await self._announce(self.session)
         return self.session
 
@@ -59,10 +67,17 @@ class TaskBrowser:
                 await self._keep_downloads(session)
         finally:
             if session is not None:
+                await self._withdraw()
                 await self.provider.stop(session)
             if self._held:
                 self._held = False
                 self._slot.release()
+
+    async def _withdraw(self) -> None:
+        LIVE_BROWSERS.unregister(self.task_id)
+        if self.services.redis is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await withdraw(self.services.redis, self.task_id)
 
     async def _announce(self, session: BrowserSession) -> None:
         url = live_location(self.task_id, session)

@@ -17,6 +17,7 @@ from autofactura.core.artifacts.models import Artifact as ArtifactModel
 from autofactura.core.events.bus import BusEvent
 from autofactura.core.events.models import TaskEvent as TaskEventModel
 from autofactura.core.tasks.models import Task as TaskModel
+from autofactura.live.tokens import live_path
 from autofactura.schema.context import Info
 from autofactura.schema.ids import parse_uuid
 from autofactura.schema.types.enums import (
@@ -124,7 +125,7 @@ class Task(relay.Node):
     failure_code: FailureCode | None
     failure_reason: str | None
     intervention_reason: InterventionReason | None
-    live_url: str | None
+    stored_live_url: strawberry.Private[str | None]
     engine: str | None
     attempt: int
     created_at: datetime
@@ -138,6 +139,14 @@ class Task(relay.Node):
             return None
         row = await (await info.context.loaders()).profile.load(self.fiscal_profile_id)
         return FiscalProfile.from_model(row) if row else None
+
+    @strawberry.field(description="Watch the browser and take over (signed for you, 1 h).")
+    async def live_url(self, info: Info) -> str | None:
+        url = self.stored_live_url
+        if url is None or not url.startswith("/live/"):
+            return url  # a provider's own live view (Browserbase) or none yet
+        user_id = await info.context.user_id()
+        return live_path(info.context.services.settings, uuid.UUID(self.task_id), user_id)
 
     @strawberry.field
     async def artifacts(self, info: Info) -> list[Artifact]:
@@ -163,7 +172,7 @@ class Task(relay.Node):
             intervention_reason=(
                 InterventionReason(row.intervention_reason) if row.intervention_reason else None
             ),
-            live_url=row.live_url,
+            stored_live_url=row.live_url,
             engine=row.engine,
             attempt=row.attempt,
             created_at=row.created_at,
