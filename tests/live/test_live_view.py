@@ -265,7 +265,11 @@ async def test_viewer_page_shows_frames_and_clicks_through(
             viewer = await pw.chromium.launch(executable_path=CHROME, args=["--no-sandbox"])
             page = await viewer.new_page(viewport={"width": 1000, "height": 800})
             await page.goto(world.server + path)
-            await page.wait_for_function("document.getElementById('screen').naturalWidth > 0")
+            # Polled from here: wait_for_function evaluates strings, which our CSP forbids.
+            for _ in range(100):
+                if await page.evaluate("document.getElementById('screen').naturalWidth") > 0:
+                    break
+                await asyncio.sleep(0.05)
             assert await page.text_content("#status") == "PAUSED"
             box = await page.locator("#screen").bounding_box()
             size = await page.evaluate(

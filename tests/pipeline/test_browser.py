@@ -56,16 +56,34 @@ async def test_the_browser_is_announced_used_and_its_download_kept(
     events = await buyer.events(task_id)
     live = [e for e in events if e["type"] == "LIVE_URL"]
     assert [e["payload"]["url"] for e in live] == [f"/live/{_raw(task_id)}"]
-    assert [e["payload"]["name"] for e in events if e["type"] == "ARTIFACT"] == ["factura.xml"]
+    kept = [(e["payload"]["kind"], e["payload"]["name"]) for e in events if e["type"] == "ARTIFACT"]
+    step_seqs = [e["seq"] for e in events if e["type"] == "STEP"][1:]  # steps with a browser
+    assert kept == [
+        *[("screenshot", f"step-{seq}.jpg") for seq in step_seqs],
+        ("html", "final.html"),
+        ("download", "factura.xml"),
+    ]
     task = (await buyer.api.data(ARTIFACTS, id=task_id))["task"]
     assert task["liveUrl"].startswith(f"/live/{_raw(task_id)}?t=")  # signed for its owner
-    (artifact,) = task["artifacts"]
-    assert (artifact["name"], artifact["kind"]) == ("factura.xml", "download")
+    by_name = {a["name"]: a for a in task["artifacts"]}
+    artifact = by_name["factura.xml"]
+    assert artifact["kind"] == "download"
+    assert by_name["final.html"]["contentType"] == "text/html"
+    assert all(
+        a["contentType"] == "image/jpeg" for a in task["artifacts"] if a["kind"] == "screenshot"
+    )
     async with httpx.AsyncClient(base_url=pipeline.url) as client:
         response = await client.get(artifact["url"])
         page = await client.get(task["liveUrl"])
     assert response.status_code == 200
     assert response.content == INVOICE
+    async with httpx.AsyncClient(base_url=pipeline.url) as client:
+        html = await client.get(by_name["final.html"]["url"])
+        shot = await client.get(
+            next(a for a in task["artifacts"] if a["kind"] == "screenshot")["url"]
+        )
+    assert b'id="xml"' in html.content
+    assert shot.content[:3] == b"\xff\xd8\xff"  # a JPEG
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     browsers = Path(pipeline.settings.data_dir) / "browsers"
     assert not browsers.exists() or list(browsers.iterdir()) == []

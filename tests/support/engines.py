@@ -53,7 +53,7 @@ class ScriptedEngine:
         session = await task_run.browser()
         async with async_playwright() as driver:
             browser = await driver.chromium.connect_over_cdp(session.cdp_url)
-            page = await browser.contexts[0].new_page()
+            page = browser.contexts[0].pages[0]  # the page the live view shows
             await page.goto(str(task_run.ticket["extra"]["page"]))
             await task_run.step("navigate", "Portal abierto")
             async with page.expect_download() as pending:

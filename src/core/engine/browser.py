@@ -4,13 +4,16 @@ as a live_url event, and on the way out stopped with its downloads kept as artif
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import mimetypes
 import threading
 import uuid
+from typing import Any
 from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
+from websockets.exceptions import WebSocketException
 
 from autofactura.core.artifacts import service as artifacts
 from autofactura.core.browser.session import BrowserProvider, BrowserSession, provider_for
@@ -19,6 +22,7 @@ from autofactura.core.events.models import EventType
 from autofactura.core.services import Services
 from autofactura.core.tasks.models import Task
 from autofactura.live.registry import LIVE_BROWSERS, publish, withdraw
+from autofactura.live.screencast import CDPError, PageScreencast
 
 _budget_lock = threading.Lock()
 _budgets: dict[int, threading.BoundedSemaphore] = {}
@@ -60,10 +64,21 @@ class TaskBrowser:
         await self._announce(self.session)
         return self.session
 
+    async def screenshot(self, name: str) -> None:
+        """A small JPEG of the page the engine drives, kept as a screenshot artifact."""
+        if self.session is None:
+            return
+        params = {"format": "jpeg", "quality": 50}
+        shot = await _page_call(self.session, "Page.captureScreenshot", params)
+        if shot is not None:
+            data = base64.b64decode(shot["data"])
+            await self._store([("screenshot", name, data, "image/jpeg")])
+
     async def close(self) -> None:
         session, self.session = self.session, None
         try:
             if session is not None:
+                await self._keep_final_page(session)
                 await self._keep_downloads(session)
         finally:
             if session is not None:
@@ -88,34 +103,49 @@ class TaskBrowser:
             task.live_url = url
             await recorder.record(db, task, EventType.LIVE_URL, {"url": url})
 
+    async def _keep_final_page(self, session: BrowserSession) -> None:
+        expression = {"expression": "document.documentElement.outerHTML", "returnByValue": True}
+        html = await _page_call(session, "Runtime.evaluate", expression)
+        value = (html or {}).get("result", {}).get("value")
+        if isinstance(value, str):
+            await self._store([("html", "final.html", value.encode(), "text/html")])
+
     async def _keep_downloads(self, session: BrowserSession) -> None:
-        files = await self.provider.downloads(session)
-        if not files:
+        items = []
+        for path in await self.provider.downloads(session):
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            items.append(("download", path.name, await asyncio.to_thread(path.read_bytes), kind))
+        await self._store(items)
+
+    async def _store(self, items: list[tuple[str, str, bytes, str]]) -> None:
+        """Keep files as the task's artifacts, each announced by an artifact event."""
+        if not items:
             return
         async with self.services.db.session() as db:
             task = await db.get(Task, self.task_id)
             if task is None:
                 return
-            for path in files:
-                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            for kind, name, data, content_type in items:
                 row = await artifacts.save(
-                    db,
-                    self.services.storage,
-                    task,
-                    "download",
-                    path.name,
-                    await asyncio.to_thread(path.read_bytes),
-                    kind,
+                    db, self.services.storage, task, kind, name, data, content_type
                 )
-                await recorder.record(
-                    db,
-                    task,
-                    EventType.ARTIFACT,
-                    {
-                        "artifactId": str(row.id),
-                        "kind": row.kind,
-                        "name": row.name,
-                        "size": row.size,
-                        "contentType": row.content_type,
-                    },
-                )
+                payload = {
+                    "artifactId": str(row.id),
+                    "kind": row.kind,
+                    "name": row.name,
+                    "size": row.size,
+                    "contentType": row.content_type,
+                }
+                await recorder.record(db, task, EventType.ARTIFACT, payload)
+
+
+async def _page_call(
+    session: BrowserSession, method: str, params: dict[str, Any]
+) -> dict[str, Any] | None:
+    """One CDP call on the page the engine drives (the browser's first page); None when the
+    browser is gone or the page busy: an artifact is never worth failing a task for."""
+    try:
+        async with PageScreencast(session.cdp_url) as page:
+            return await page.send(method, params)
+    except (CDPError, OSError, TimeoutError, WebSocketException):
+        return None

@@ -58,7 +58,8 @@ class TaskRun:
                 await self.services.bus.unsubscribe(self._subscription)
 
     async def browser(self) -> BrowserSession:
-        """This task's own browser (started on first use); engines drive it over its CDP URL."""
+        """This task's own browser (started on first use); engines drive its first page
+        over its CDP URL: that is the page the live view shows and the screenshots keep."""
         return await self._browser.open()
 
     async def step(self, action: str, message: str, **details: Any) -> None:
@@ -66,7 +67,10 @@ class TaskRun:
         while True:
             await self.checkpoint()
             try:
-                await self._write(EventType.STEP, {"action": action, "message": message, **details})
+                seq = await self._write(
+                    EventType.STEP, {"action": action, "message": message, **details}
+                )
+                await self._browser.screenshot(f"step-{seq}.jpg")
                 return
             except _Recheck:
                 continue  # paused or cancelled meanwhile: wait or stop, then record
@@ -90,12 +94,14 @@ class TaskRun:
         await self.checkpoint()
 
     async def fail(self, code: FailureCode, reason: str, engine: str | None = None) -> None:
+        await self._browser.close()  # its final page and downloads are kept before the end
         await self._move(
             TaskStatus.FAILED,
             Outcome(failure_code=code, failure_reason=reason, engine=engine, message=reason),
         )
 
     async def complete(self, engine: str) -> None:
+        await self._browser.close()
         await self._move(TaskStatus.COMPLETED, Outcome(engine=engine))
 
     async def _move(self, target: TaskStatus, outcome: Outcome) -> None:
@@ -108,7 +114,7 @@ class TaskRun:
                 raise RunStopped(exc.current.value) from None
             self.status = target
 
-    async def _write(self, type_: EventType, payload: dict[str, Any]) -> None:
+    async def _write(self, type_: EventType, payload: dict[str, Any]) -> int:
         """Record only while the row (locked) still says RUNNING for this attempt: a pause
         or cancel that committed a moment ago wins over a step in flight."""
         async with self.services.db.session() as session:
@@ -119,7 +125,7 @@ class TaskRun:
             task.lease_expires_at = utcnow() + timedelta(
                 seconds=self.services.settings.lease_seconds
             )
-            await recorder.record(session, task, type_, payload)
+            return (await recorder.record(session, task, type_, payload)).seq
 
     async def _load(self, session: Any, *, lock: bool = False) -> Task:
         task = await repository.get(
