@@ -19,6 +19,7 @@ from autofactura.core.engine.run import TaskRun
 from autofactura.core.engine.runner import claim, run_task
 from autofactura.core.services import Services
 from autofactura.core.tasks import service as task_service
+from autofactura.core.tasks.status import FailureCode
 from autofactura.schema.ids import encode
 from tests.conftest import DISTRIBUTED
 from tests.pipeline.conftest import Pipeline
@@ -178,3 +179,28 @@ def test_redelivery_uses_the_configured_broker(pipeline: Pipeline) -> None:
     broker = run.broker
     assert (type(broker).__name__ == "RedisBroker") is DISTRIBUTED
     assert QUEUE in broker.get_declared_queues()
+
+
+async def test_a_checkpoint_says_when_a_person_had_the_browser(
+    buyer: Buyer, services: Services
+) -> None:
+    """After a pause and a resume the engine learns it must read the page again."""
+    task = await create_pending_task(services, buyer, "STEPS-9-10")
+    claimed = await claim(services, task)
+    assert claimed is not None and buyer.user_id is not None
+    user_id = buyer.user_id
+    async with TaskRun(services, claimed) as task_run:
+        assert await task_run.checkpoint() is False
+        async with services.db.session(user_id) as session:
+            await task_service.pause(session, user_id, task)
+
+        async def resume_soon() -> None:
+            await asyncio.sleep(0.3)
+            async with services.db.session(user_id) as session:
+                await task_service.resume(session, user_id, task)
+
+        resuming = asyncio.create_task(resume_soon())
+        assert await task_run.checkpoint() is True
+        await resuming
+        assert await task_run.checkpoint() is False
+        await task_run.fail(FailureCode.UNSUPPORTED_PORTAL, "fin de la prueba")

@@ -75,19 +75,26 @@ class TaskRun:
             except _Recheck:
                 continue  # paused or cancelled meanwhile: wait or stop, then record
 
-    async def checkpoint(self) -> None:
-        """Return when the task is RUNNING; wait while a person has it; stop if it ended."""
+    async def checkpoint(self) -> bool:
+        """Return when the task is RUNNING; wait while a person has it; stop if it ended.
+
+        True when a person had the browser meanwhile: the page may have changed, so the
+        engine must read it again before acting.
+        """
         await self._refresh(force=False)
         deadline = time.monotonic() + self.services.settings.intervention_timeout_seconds
+        handed_over = self.status in _WAITING
         while self.status in _WAITING:
             if time.monotonic() >= deadline:
                 await self._end_waiting()
             await self._wait_for_change(min(1.0, max(0.0, deadline - time.monotonic())))
         if self.status is not TaskStatus.RUNNING:
             raise RunStopped(self.status.value)
+        return handed_over
 
     async def need_intervention(self, reason: InterventionReason, message: str) -> None:
-        """Hand the task to the buyer (CAPTCHA, login…) and wait until they resume it."""
+        """Hand the task to the buyer (CAPTCHA, login…) and wait until they resume it; the
+        engine then reads the page again (the buyer changed it)."""
         await self._move(
             TaskStatus.INTERVENTION_NEEDED, Outcome(intervention_reason=reason, message=message)
         )
