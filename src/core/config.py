@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(8 * 3600, ge=60)
     supabase_url: str | None = Field(None, validation_alias=_env("SUPABASE_URL"))
     supabase_anon_key: str | None = Field(None, validation_alias=_env("SUPABASE_ANON_KEY"))
+    supabase_service_key: str | None = Field(
+        None, validation_alias=_env("SUPABASE_SERVICE_ROLE_KEY")
+    )
+    supabase_storage_bucket: str = Field(
+        "artifacts", validation_alias=_env("SUPABASE_STORAGE_BUCKET")
+    )
     supabase_jwt_secret: str | None = Field(None, validation_alias=_env("SUPABASE_JWT_SECRET"))
     supabase_jwks_url: str | None = Field(None, validation_alias=_env("SUPABASE_JWKS_URL"))
     supabase_jwt_algorithms: str = Field(

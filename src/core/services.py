@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 
 from autofactura.core import auth
 from autofactura.core.artifacts.storage import ArtifactStorage, LocalStorage
+from autofactura.core.artifacts.supabase_storage import SupabaseStorage
 from autofactura.core.config import Settings
 from autofactura.core.db import (
     Database,
@@ -71,6 +72,9 @@ class Services:
     async def close(self) -> None:
         await self.bus.close()
         await self.db.dispose()
+        closer = getattr(self.storage, "aclose", None)  # Supabase's pool; files need none
+        if closer is not None:
+            await closer()
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -150,5 +154,15 @@ def build_services(settings: Settings, queue: TaskQueue | None = None) -> Servic
         known,
         bus,
         queue or _NoQueue(),
-        LocalStorage(settings.data_dir / "artifacts"),
+        artifact_storage(settings),
     )
+
+
+def artifact_storage(settings: Settings) -> ArtifactStorage:
+    """A private Supabase Storage bucket when SUPABASE_URL and the service role key are
+    set, else files under <data dir>/artifacts."""
+    if settings.supabase_url and settings.supabase_service_key:
+        return SupabaseStorage(
+            settings.supabase_url, settings.supabase_service_key, settings.supabase_storage_bucket
+        )
+    return LocalStorage(settings.data_dir / "artifacts")

@@ -2,12 +2,8 @@
 
 `LocalStorage` keeps them as files under `<data dir>/artifacts`, one file per key
 (`<user id>/<task id>/<artifact id>-<safe name>`), written atomically and readable by the
-service's own user only.
-
-TODO: `SupabaseStorage` for when SUPABASE_URL is configured — the same three methods over
-Supabase Storage's REST API (`/storage/v1/object/<bucket>/<key>` with the service role
-key, a private bucket, `content-type` on upload, `x-upsert: true`). Until it exists every
-mode stores artifacts locally.
+service's own user only; `SupabaseStorage` (supabase_storage.py) keeps them in a private
+bucket when SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are set.
 """
 
 from __future__ import annotations
