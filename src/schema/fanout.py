@@ -105,8 +105,11 @@ class Group:
     async def _broadcast(self, items: AsyncIterator[tuple[int, str]]) -> None:
         try:
             async for item in items:
-                for member in tuple(self.members):
-                    member.offer(item)
+                # A member joining replays under this lock: it is listed before the next
+                # event goes out, or its replay already holds that event.
+                async with self.lock:
+                    for member in tuple(self.members):
+                        member.offer(item)
         except Exception:
             log.exception("shared subscription for task %s failed", self.key.task_id)
         finally:
@@ -160,10 +163,7 @@ async def _pump(schema: BaseSchema, context: Context, member: Member) -> None:
     prefix = '{"id":' + json.dumps(op.id) + ',"type":"next","payload":'
     while True:
         if member.lagged:
-            member.lagged = False
-            mode = StreamMode(replay_only=True, start_after=member.last)
-            await _replay(schema, context, op, mode)
-            member.last = max(member.last, mode.last_seq)
+            await _catch_up(schema, context, member)
         item = await _next(member)
         if item is _EXPIRED:
             await op.send_operation_message(
@@ -183,9 +183,20 @@ async def _pump(schema: BaseSchema, context: Context, member: Member) -> None:
             await _complete(op)
             return
         seq, payload = item
+        if seq > member.last + 1:
+            # Published before this member was listed (it joined mid-event) or dropped:
+            # the log has what came between; the item itself is then already sent.
+            await _catch_up(schema, context, member)
         if seq > member.last:
             await member.send_text(prefix + payload + "}")
             member.last = seq
+
+
+async def _catch_up(schema: BaseSchema, context: Context, member: Member) -> None:
+    member.lagged = False
+    mode = StreamMode(replay_only=True, start_after=member.last)
+    await _replay(schema, context, member.operation, mode)
+    member.last = max(member.last, mode.last_seq)
 
 
 async def _next(member: Member) -> tuple[int, str]:

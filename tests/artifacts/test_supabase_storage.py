@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +20,7 @@ from autofactura.core.config import Settings
 from autofactura.core.services import Services, build_services
 from tests.artifacts import add_artifact, new_task
 from tests.support.api import Caller, make_settings
+from tests.support.stand_ins import serve_asgi
 
 SERVICE_KEY = "stand-in-service-role-key"
 BUCKET = "artifacts"
@@ -132,20 +130,9 @@ def _multipart(content_type: str, body: bytes) -> dict[str, tuple[bytes, str]]:
 @pytest.fixture(scope="module")
 def storage_server() -> Iterator[StandInStorage]:
     stand_in = StandInStorage()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    stand_in.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(stand_in.app(), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "stand-in Supabase Storage did not start"
-        time.sleep(0.01)
-    yield stand_in
-    server.should_exit = True
-    thread.join(timeout=5)
-    sock.close()
+    with serve_asgi(stand_in.app(), "stand-in Supabase Storage") as url:
+        stand_in.url = url
+        yield stand_in
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import secrets
 import socket
-import threading
 import time
 import uuid
 from collections import Counter
@@ -16,13 +15,13 @@ from typing import Any
 
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import get_default_algorithms
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from tests.support.stand_ins import serve_asgi
 
 ANON_KEY = "stand-in-anon-key"
 PROJECT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
@@ -206,21 +205,9 @@ def _error(request: Request, status: int, code: str, message: str) -> JSONRespon
 @pytest.fixture(scope="session")
 def supabase_server() -> Iterator[StandInSupabase]:
     stand_in = StandInSupabase(SigningKey.generate("es-1"), SigningKey.generate("rs-1", "RS256"))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    stand_in.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(stand_in.app(), log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "stand-in Supabase did not start"
-        time.sleep(0.01)
-    yield stand_in
-    server.should_exit = True
-    thread.join(timeout=5)
-    sock.close()
+    with serve_asgi(stand_in.app(), "stand-in Supabase") as url:
+        stand_in.url = url
+        yield stand_in
 
 
 @pytest.fixture

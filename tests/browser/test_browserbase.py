@@ -4,9 +4,6 @@ point at a real local Chromium, so the CDP URL works."""
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.async_api import async_playwright
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,6 +21,7 @@ from starlette.routing import Route
 from autofactura.core.browser import BrowserError
 from autofactura.core.browser.browserbase import BrowserbaseProvider, extract_zip
 from autofactura.core.browser.local import LocalChromium
+from tests.support.stand_ins import serve_asgi
 
 KEY, PROJECT = "bb_test_key", "proj-1"
 
@@ -104,16 +101,8 @@ async def chromium(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[st
 @pytest.fixture(scope="module")
 def api() -> Iterator[tuple[StandIn, str]]:
     stand_in = StandIn()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(stand_in.app(), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield stand_in, f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(5)
+    with serve_asgi(stand_in.app(), "stand-in Browserbase") as url:
+        yield stand_in, url
 
 
 @pytest.fixture
