@@ -14,10 +14,8 @@ import hashlib
 import hmac
 import time
 import uuid
-from functools import lru_cache
-from pathlib import Path
 
-from autofactura.core import auth
+from autofactura.core.auth.derived import derived_key
 from autofactura.core.config import Settings
 
 LIVE_TTL_SECONDS = 3600
@@ -32,14 +30,8 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-@lru_cache(maxsize=8)
-def _secret_for(jwt_secret: str | None, data_dir: Path) -> bytes:
-    base = jwt_secret.encode() if jwt_secret else auth.load_or_create_secret(data_dir)
-    return hmac.new(base, _CONTEXT, hashlib.sha256).digest()
-
-
 def live_secret(settings: Settings) -> bytes:
-    return _secret_for(settings.jwt_secret, settings.data_dir)
+    return derived_key(settings, _CONTEXT)
 
 
 def _sign(secret: bytes, payload: str) -> str:

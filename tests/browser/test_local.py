@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import http.server
 import os
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,36 +14,18 @@ from playwright.async_api import async_playwright
 
 from autofactura.core.browser import BrowserError, BrowserSession
 from autofactura.core.browser.local import LocalChromium
+from tests.support.pages import StaticPage, serve_pages
 
 CHROME = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.access(CHROME, os.X_OK), reason="no /usr/bin/chromium")
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/cfdi.xml":
-            body, kind = b"<cfdi:Comprobante/>", "application/xml"
-        else:
-            body, kind = b'<html><a id="dl" href="/cfdi.xml" download>XML</a></html>', "text/html"
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        if self.path == "/cfdi.xml":
-            self.send_header("Content-Disposition", 'attachment; filename="cfdi.xml"')
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def portal() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    link = StaticPage(b'<html><a id="dl" href="/cfdi.xml" download>XML</a></html>')
+    xml = StaticPage(b"<cfdi:Comprobante/>", "application/xml", attachment="cfdi.xml")
+    with serve_pages({"/": link, "/cfdi.xml": xml}) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ only while the task is PAUSED, and tokens bound to the task's owner."""
 from __future__ import annotations
 
 import asyncio
-import http.server
 import json
 import os
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -36,6 +34,7 @@ from autofactura.live.tokens import check_live_token, live_path, live_secret, li
 from autofactura.schema.ids import decode
 from tests.support.api import Caller, create_profile, create_task, create_user
 from tests.support.live_server import live_server
+from tests.support.pages import StaticPage, serve_pages
 
 CHROME = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.access(CHROME, os.X_OK), reason="no /usr/bin/chromium")
@@ -45,18 +44,6 @@ BUTTON = (
     b"top:40px;width:200px;height:100px' onclick=\"this.textContent='clicked';"
     b"document.body.style.background='red'\">press</button></body></html>"
 )
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(BUTTON)))
-        self.end_headers()
-        self.wfile.write(BUTTON)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @dataclass
@@ -72,11 +59,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def portal() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with serve_pages({"/": StaticPage(BUTTON)}) as url:
+        yield url + "/"
 
 
 async def _set_status(services: Services, task_id: uuid.UUID, status: TaskStatus) -> None:

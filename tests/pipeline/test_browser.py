@@ -3,9 +3,7 @@ as the task's artifacts (downloadable by the owner), and gone when the task ends
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -13,35 +11,17 @@ import pytest
 
 from tests.pipeline.conftest import Pipeline
 from tests.pipeline.helpers import FINAL, Buyer
+from tests.support.pages import StaticPage, serve_pages
 
 INVOICE = b'<?xml version="1.0"?><cfdi:Comprobante Version="4.0"/>'
 PAGE = b'<html><body><a id="xml" href="/factura.xml" download>XML</a></body></html>'
 
 
-class _Portal(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body, kind = (
-            (INVOICE, "application/xml") if self.path == "/factura.xml" else (PAGE, "text/html")
-        )
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        if self.path == "/factura.xml":
-            self.send_header("Content-Disposition", 'attachment; filename="factura.xml"')
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def portal() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    invoice = StaticPage(INVOICE, "application/xml", attachment="factura.xml")
+    with serve_pages({"/": StaticPage(PAGE), "/factura.xml": invoice}) as url:
+        yield url + "/"
 
 
 ARTIFACTS = "query($id: ID!) { task(id: $id) { liveUrl artifacts { name kind contentType url } } }"

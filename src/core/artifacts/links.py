@@ -13,11 +13,9 @@ import hashlib
 import hmac
 import time
 import uuid
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlencode
 
-from autofactura.core import auth
+from autofactura.core.auth.derived import derive, derived_key
 from autofactura.core.config import Settings
 
 LINK_TTL_SECONDS = 15 * 60
@@ -26,17 +24,11 @@ _CONTEXT = b"autofactura/artifact-download-links/v1"
 
 def derive_secret(base: bytes) -> bytes:
     """A key used for links only, so a link signature is never a usable JWT signature."""
-    return hmac.new(base, _CONTEXT, hashlib.sha256).digest()
-
-
-@lru_cache(maxsize=8)
-def _secret_for(jwt_secret: str | None, data_dir: Path) -> bytes:
-    base = jwt_secret.encode() if jwt_secret else auth.load_or_create_secret(data_dir)
-    return derive_secret(base)
+    return derive(base, _CONTEXT)
 
 
 def link_secret(settings: Settings) -> bytes:
-    return _secret_for(settings.jwt_secret, settings.data_dir)
+    return derived_key(settings, _CONTEXT)
 
 
 def _message(artifact_id: uuid.UUID, user_id: uuid.UUID, expires_at: int) -> bytes:
