@@ -83,7 +83,7 @@ async def healthz(_: Request) -> JSONResponse:
 def create_app(settings: Settings) -> ASGIApp:
     broker = configure_broker(settings)
     use_settings(settings)
-    services = build_services(settings, queue=DramatiqQueue())
+    services = build_services(settings, queue=DramatiqQueue(settings.retry_min_backoff_ms))
     graphql = GraphQLApp(services)
 
     @contextlib.asynccontextmanager

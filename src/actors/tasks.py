@@ -46,7 +46,13 @@ ACTORS = [run]
 
 
 class DramatiqQueue:
-    """The core's TaskQueue, sending tasks.run messages on the configured broker."""
+    """The core's TaskQueue, sending tasks.run messages on the configured broker.
+
+    min_backoff_ms rides on each message, so its retries (after a dead browser, a lost
+    database) wait what the sending process was configured with."""
+
+    def __init__(self, min_backoff_ms: int = 5000) -> None:
+        self.min_backoff_ms = min_backoff_ms
 
     def enqueue(self, task_id: uuid.UUID) -> None:
-        run.send(str(task_id))
+        run.send_with_options(args=(str(task_id),), min_backoff=self.min_backoff_ms)

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     intervention_timeout_seconds: int = Field(900, ge=1)
     lease_seconds: int = Field(45, ge=2)
     stale_task_seconds: int = Field(600, ge=10)
+    max_task_claims: int = Field(3, ge=1, le=20)
+    retry_min_backoff_ms: int = Field(5000, ge=10)
     sweep_interval_seconds: int = Field(30, ge=1)
     worker_threads: int = Field(4, ge=1, le=64)
     worker_heartbeat_timeout_seconds: int = Field(60, ge=5)

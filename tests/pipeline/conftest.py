@@ -76,6 +76,8 @@ def pipeline_settings(settings: Settings) -> Settings:
         worker_threads=WORKER_THREADS,
         # The API's sweeper hands a dead worker's task to another one within seconds.
         sweep_interval_seconds=1,
+        # Retries after a dead browser come back at once, not after seconds.
+        retry_min_backoff_ms=100,
     )
 
 

@@ -67,7 +67,7 @@ def settings(
 async def services(settings: Settings) -> AsyncIterator[Services]:
     configure_broker(settings)
     use_settings(settings)
-    built = build_services(settings, queue=DramatiqQueue())
+    built = build_services(settings, queue=DramatiqQueue(settings.retry_min_backoff_ms))
     yield built
     await built.close()
 

@@ -9,12 +9,15 @@ The ticket's folio says what to do, so one worker can serve every test:
 - ``BOOM-…``: raise an unexpected error;
 - ``BROWSER-…``: open the task's browser, load ``ticket.extra["page"]`` over CDP with
   Playwright, click its download link into the session's downloads folder, then give up;
+- ``CRASH-<n>``: on the first n workers that take the task, open the browser, crash it
+  (CDP ``Browser.crash``) and drive on; a later worker completes the task;
 - anything else: give up at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from playwright.async_api import async_playwright
 
@@ -44,10 +47,26 @@ class ScriptedEngine:
             return True
         if kind == "BOOM":
             raise RuntimeError("scripted failure")
+        if kind == "CRASH":
+            if task_run.claims <= int(rest):
+                await self._crash(task_run)
+            await task_run.step("click", "Facturar")
+            await task_run.complete(self.name)
+            return True
         if kind == "BROWSER":
             await self._download(task_run)
             return False
         return False
+
+    async def _crash(self, task_run: TaskRun) -> None:
+        session = await task_run.browser()
+        async with async_playwright() as driver:
+            browser = await driver.chromium.connect_over_cdp(session.cdp_url)
+            cdp = await browser.new_browser_cdp_session()
+            with contextlib.suppress(Exception):  # the answer never comes: it died
+                await cdp.send("Browser.crash")
+            page = browser.contexts[0].pages[0]
+            await page.goto("about:blank")  # raises: the browser is gone
 
     async def _download(self, task_run: TaskRun) -> None:
         session = await task_run.browser()

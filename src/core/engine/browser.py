@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import mimetypes
 import threading
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
+from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from autofactura.core.artifacts import service as artifacts
@@ -24,6 +26,7 @@ from autofactura.core.tasks.models import Task
 from autofactura.live.registry import LIVE_BROWSERS, publish, withdraw
 from autofactura.live.screencast import CDPError, PageScreencast
 
+_PROBE_SECONDS = 3.0
 _budget_lock = threading.Lock()
 _budgets: dict[int, threading.BoundedSemaphore] = {}
 
@@ -73,6 +76,19 @@ class TaskBrowser:
         if shot is not None:
             data = base64.b64decode(shot["data"])
             await self._store([("screenshot", name, data, "image/jpeg")])
+
+    async def lost(self) -> bool:
+        """True when this browser was started and no longer answers over CDP."""
+        if self.session is None:
+            return False
+        try:
+            async with asyncio.timeout(_PROBE_SECONDS):
+                async with connect(self.session.cdp_url, open_timeout=_PROBE_SECONDS) as ws:
+                    await ws.send(json.dumps({"id": 1, "method": "Browser.getVersion"}))
+                    await ws.recv()
+            return False
+        except (OSError, TimeoutError, WebSocketException):
+            return True
 
     async def close(self) -> None:
         session, self.session = self.session, None

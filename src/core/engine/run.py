@@ -41,6 +41,9 @@ class TaskRun:
         self.status = task.task_status
         # A retry starts attempt + 1; this run only ever acts for its own attempt.
         self.attempt = task.attempt
+        # > 1 when this run took the attempt over from a dead worker or browser: the engine
+        # must look for an invoice already issued before it stamps again.
+        self.claims = task.claims
         self._subscription: Subscription | None = None
         self._browser = TaskBrowser(services, task.id, task.user_id, task.vendor_url)
         self._checked_at = 0.0
@@ -61,6 +64,15 @@ class TaskRun:
         """This task's own browser (started on first use); engines drive its first page
         over its CDP URL: that is the page the live view shows and the screenshots keep."""
         return await self._browser.open()
+
+    async def browser_lost(self) -> bool:
+        """True when this run started a browser that no longer answers (it crashed)."""
+        return await self._browser.lost()
+
+    async def release(self) -> None:
+        """Give up the lease now, so a redelivered message can take the task over."""
+        async with self.services.db.session() as session:
+            (await self._load(session)).lease_expires_at = utcnow()
 
     async def step(self, action: str, message: str, **details: Any) -> None:
         """Record one thing the engine did, after making sure it may still act."""

@@ -12,6 +12,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from autofactura.core.browser.session import BrowserError
 from autofactura.core.db.base import utcnow
 from autofactura.core.engine.chain import build_chain
 from autofactura.core.engine.errors import TRANSIENT, LeaseHeld, RunStopped
@@ -26,6 +27,10 @@ from autofactura.core.tasks.status import FailureCode, TaskStatus
 log = logging.getLogger(__name__)
 _LIVE = (TaskStatus.RUNNING, TaskStatus.PAUSED, TaskStatus.INTERVENTION_NEEDED)
 UNSUPPORTED = "Todavía no podemos facturar en este portal de forma automática."
+TOO_MANY_CLAIMS = (
+    "El navegador o el trabajador se detuvo {n} veces con esta tarea; la detuvimos para no "
+    "repetir pasos en el portal. Puedes reintentarla."
+)
 
 
 async def claim(services: Services, task_id: uuid.UUID) -> Task | None:
@@ -38,6 +43,13 @@ async def claim(services: Services, task_id: uuid.UUID) -> Task | None:
         if task.task_status in _LIVE:
             if task.lease_expires_at is not None and task.lease_expires_at > now:
                 raise LeaseHeld(str(task_id))
+            if task.claims >= services.settings.max_task_claims:
+                reason = TOO_MANY_CLAIMS.format(n=task.claims)
+                outcome = Outcome(
+                    failure_code=FailureCode.INTERNAL, failure_reason=reason, message=reason
+                )
+                await move(session, task, TaskStatus.FAILED, outcome)
+                return None
             await recorder.record(
                 session,
                 task,
@@ -47,6 +59,7 @@ async def claim(services: Services, task_id: uuid.UUID) -> Task | None:
         else:
             await move(session, task, TaskStatus.RUNNING, Outcome(message="En proceso."))
         task.lease_expires_at = now + timedelta(seconds=services.settings.lease_seconds)
+        task.claims += 1
         return task
 
 
@@ -69,6 +82,11 @@ async def run_task(services: Services, task_id: uuid.UUID) -> None:
                 "El portal tardó demasiado; lo intentamos por el tiempo máximo sin terminar.",
             )
         except Exception:
+            if await task_run.browser_lost():
+                # Chromium died under the engine: not the task's fault. Let the retried
+                # message take over at once instead of after the lease (claims are bounded).
+                await task_run.release()
+                raise BrowserError("the browser died during a step") from None
             error_id = uuid.uuid4().hex[:12]
             log.exception("task %s failed unexpectedly (error %s)", task_id, error_id)
             await _stop(task_run, FailureCode.INTERNAL, f"Error interno ({error_id}).")

@@ -71,6 +71,7 @@ def _values(task: Task, target: TaskStatus, outcome: Outcome, now: datetime) -> 
     if target is TaskStatus.PENDING:  # a new attempt starts clean
         values.update(
             attempt=task.attempt + 1,
+            claims=0,
             failure_code=None,
             failure_reason=None,
             started_at=None,

@@ -44,6 +44,10 @@ class Task(IdMixin, TimestampMixin, Base):
     # A worker running the task holds it until then, renewing between steps; a
     # redelivered message finds the lease live (skip) or expired (take over).
     lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Workers that took this attempt: one normally, one more per takeover after a crash
+    # (a dead worker or browser). Bounded, so a portal that kills Chromium every time
+    # fails instead of being retried forever.
+    claims: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
