@@ -53,6 +53,7 @@ async def create_task(info: Info, input: CreateTaskInput) -> CreateTaskResult:
             "fiscalProfileId",
             "No encontramos ese perfil fiscal.",
         ),
+        require_confirmation=input.require_confirmation,
     )
     async with info.context.db.session(user_id) as session:
         row = await service.create(

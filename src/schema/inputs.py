@@ -67,6 +67,10 @@ class CreateTaskInput:
     vendor_url: str = strawberry.field(description="The vendor's invoicing portal.")
     ticket: TicketInput
     fiscal_profile_id: strawberry.ID
+    require_confirmation: bool = strawberry.field(
+        default=False,
+        description="Stop before the irreversible stamping click until you approve (resumeTask).",
+    )
 
 
 @strawberry.input

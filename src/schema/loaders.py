@@ -12,6 +12,8 @@ from autofactura.core.artifacts.models import Artifact
 from autofactura.core.db import Database
 from autofactura.core.events import repository as events
 from autofactura.core.events.models import TaskEvent
+from autofactura.core.invoices import repository as invoices
+from autofactura.core.invoices.models import Invoice
 from autofactura.core.profiles import repository as profiles
 from autofactura.core.profiles.models import FiscalProfile
 from autofactura.core.tasks import repository as tasks
@@ -29,6 +31,7 @@ class Loaders:
         self.task = DataLoader(self._tasks, cache=False)
         self.artifacts = DataLoader(self._artifacts, cache=False)
         self.events = DataLoader(self._events, cache=False)
+        self.invoice = DataLoader(self._invoices, cache=False)
 
     async def _profiles(self, ids: Sequence[uuid.UUID]) -> list[FiscalProfile | None]:
         async with self._db.session(self._user_id, readonly=True) as session:
@@ -47,6 +50,12 @@ class Loaders:
         for row in rows:
             grouped[row.task_id].append(row)
         return [grouped[i] for i in task_ids]
+
+    async def _invoices(self, task_ids: Sequence[uuid.UUID]) -> list[Invoice | None]:
+        async with self._db.session(self._user_id, readonly=True) as session:
+            rows = await invoices.for_tasks(session, self._user_id, task_ids)
+        found = {row.task_id: row for row in rows}
+        return [found.get(i) for i in task_ids]
 
     async def _events(self, keys: Sequence[EventWindow]) -> list[list[TaskEvent]]:
         windows = {(after, first) for _, after, first in keys}

@@ -82,6 +82,17 @@ async def save(
     return row
 
 
+def event_payload(row: Artifact) -> dict[str, object]:
+    """What an artifact event says about a stored file."""
+    return {
+        "artifactId": str(row.id),
+        "kind": row.kind,
+        "name": row.name,
+        "size": row.size,
+        "contentType": row.content_type,
+    }
+
+
 async def open_for(
     session: AsyncSession, storage: ArtifactStorage, user_id: uuid.UUID, artifact_id: uuid.UUID
 ) -> tuple[Artifact, bytes]:

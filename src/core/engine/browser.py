@@ -145,13 +145,7 @@ class TaskBrowser:
                 row = await artifacts.save(
                     db, self.services.storage, task, kind, name, data, content_type
                 )
-                payload = {
-                    "artifactId": str(row.id),
-                    "kind": row.kind,
-                    "name": row.name,
-                    "size": row.size,
-                    "contentType": row.content_type,
-                }
+                payload = artifacts.event_payload(row)
                 await recorder.record(db, task, EventType.ARTIFACT, payload)
 
 

@@ -34,6 +34,8 @@ class Task(IdMixin, TimestampMixin, Base):
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
     intervention_reason: Mapped[str | None] = mapped_column(String(48), default=None)
     live_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # The buyer approves what will be sent before the irreversible stamping click.
+    require_confirmation: Mapped[bool] = mapped_column(default=False, server_default="0")
     engine: Mapped[str | None] = mapped_column(String(32), default=None)
     attempt: Mapped[int] = mapped_column(default=1)
     started_at: Mapped[datetime | None] = mapped_column(default=None)

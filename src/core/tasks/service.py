@@ -37,6 +37,8 @@ class NewTask:
     vendor_url: str
     ticket: TicketData
     fiscal_profile_id: uuid.UUID
+    # Stop before the irreversible stamping click until the buyer approves.
+    require_confirmation: bool = False
 
 
 async def get(session: AsyncSession, user_id: uuid.UUID, task_id: uuid.UUID) -> Task:
@@ -64,7 +66,13 @@ async def create(
         raise
     task = await repository.add(
         session,
-        Task(user_id=user_id, fiscal_profile_id=profile.id, vendor_url=url, ticket=ticket),
+        Task(
+            user_id=user_id,
+            fiscal_profile_id=profile.id,
+            vendor_url=url,
+            ticket=ticket,
+            require_confirmation=new.require_confirmation,
+        ),
     )
     await recorder.record(session, task, EventType.STATUS, status_payload(task, Outcome()))
     enqueue_after_commit(session, queue, task.id)

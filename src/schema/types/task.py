@@ -26,6 +26,7 @@ from autofactura.schema.types.enums import (
     InterventionReason,
     TaskStatus,
 )
+from autofactura.schema.types.invoice import Invoice
 from autofactura.schema.types.profile import FiscalProfile
 
 MAX_EVENTS_PAGE = 500
@@ -126,6 +127,9 @@ class Task(relay.Node):
     failure_reason: str | None
     intervention_reason: InterventionReason | None
     stored_live_url: strawberry.Private[str | None]
+    require_confirmation: bool = strawberry.field(
+        description="The engine stops before the stamping click until you approve."
+    )
     engine: str | None
     attempt: int
     created_at: datetime
@@ -147,6 +151,11 @@ class Task(relay.Node):
             return url  # a provider's own live view (Browserbase) or none yet
         user_id = await info.context.user_id()
         return live_path(info.context.services.settings, uuid.UUID(self.task_id), user_id)
+
+    @strawberry.field(description="The stamped invoice; null until the task obtains one.")
+    async def invoice(self, info: Info) -> Invoice | None:
+        row = await (await info.context.loaders()).invoice.load(uuid.UUID(self.task_id))
+        return Invoice.from_model(row) if row else None
 
     @strawberry.field
     async def artifacts(self, info: Info) -> list[Artifact]:
@@ -173,6 +182,7 @@ class Task(relay.Node):
                 InterventionReason(row.intervention_reason) if row.intervention_reason else None
             ),
             stored_live_url=row.live_url,
+            require_confirmation=row.require_confirmation,
             engine=row.engine,
             attempt=row.attempt,
             created_at=row.created_at,
