@@ -1,4 +1,4 @@
-"""The `autofactura` command: serve, worker, migrate, export-schema."""
+"""The `autofactura` command: serve, worker, migrate, export-schema, run."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from autofactura.core.config import Settings, SettingsError, load_settings
 
@@ -74,6 +75,23 @@ def _export_schema(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from autofactura.oneshot import run_command
+
+    return run_command(settings, args)
+
+
+def _add_run(commands: Any) -> None:
+    run = commands.add_parser("run", help="get one ticket's invoice, here, with no server")
+    run.add_argument("--vendor-url", required=True, help="the vendor's invoicing portal")
+    run.add_argument("--ticket", required=True, help="ticket JSON, or @file")
+    run.add_argument("--profile", required=True, help="fiscal profile JSON, or @file")
+    run.add_argument("--out", default="facturas", help="where the invoice files go")
+    run.add_argument("--engine", choices=("auto", "autofill", "agent"), default="auto")
+    run.add_argument("--timeout", type=int, help="seconds for the whole run")
+    run.set_defaults(handler=_run)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autofactura", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(
         handler=_export_schema
     )
+    _add_run(commands)
     return parser
 
 

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     worker_threads: int = Field(4, ge=1, le=64)
     worker_heartbeat_timeout_seconds: int = Field(60, ge=5)
     extra_engines: str = ""
+    # Built-in engines after preflight, in order (autofill; the agent joins in issue 6).
+    engines: str = "autofill"
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
 
@@ -159,6 +161,18 @@ class Settings(BaseSettings):
     @property
     def extra_engine_list(self) -> list[str]:
         return _split(self.extra_engines)
+
+    @property
+    def engine_list(self) -> list[str]:
+        return _split(self.engines)
+
+    @field_validator("engines")
+    @classmethod
+    def _known_engines(cls, value: str) -> str:
+        unknown = [name for name in _split(value) if name not in ("autofill",)]
+        if unknown:
+            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; known: autofill")
+        return value
 
     @property
     def jwt_algorithm_list(self) -> list[str]:

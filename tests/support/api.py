@@ -51,6 +51,8 @@ def make_settings(
         "rate_limit_create_task": "1000/60",
         # Inert unless a ticket's folio asks for a script (tests/support/engines.py).
         "extra_engines": "tests.support.engines:ScriptedEngine",
+        # The pipeline's tests run the scripted engine alone; autofill has its own suite.
+        "engines": "",
     }
     values.update(overrides)
     return Settings(**values)

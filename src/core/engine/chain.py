@@ -1,5 +1,5 @@
-"""The engine chain for a task. Engines land in later issues; extra engines can be plugged
-in with AUTOFACTURA_EXTRA_ENGINES (dotted `module:factory` paths, comma-separated)."""
+"""The engine chain for a task: preflight, then any extra engines (dotted `module:factory`
+paths in AUTOFACTURA_EXTRA_ENGINES), then the built-in ones named in AUTOFACTURA_ENGINES."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import importlib
 from collections.abc import Callable
 
 from autofactura.core.config import Settings
+from autofactura.core.engine.preflight import PreflightEngine
 from autofactura.core.engine.protocol import Engine
+
+BUILT_IN = {"autofill": "autofactura.core.autofill.engine:AutofillEngine"}
 
 
 def _load(path: str) -> Engine:
@@ -17,4 +20,6 @@ def _load(path: str) -> Engine:
 
 
 def build_chain(settings: Settings) -> list[Engine]:
-    return [_load(path) for path in settings.extra_engine_list]
+    extra = [_load(path) for path in settings.extra_engine_list]
+    built_in = [_load(BUILT_IN[name]) for name in settings.engine_list]
+    return [PreflightEngine(), *extra, *built_in]

@@ -14,12 +14,18 @@ from datetime import timedelta
 from typing import Any
 
 from autofactura.core.browser.session import BrowserSession
+from autofactura.core.cfdi.files import InvoiceFile
+from autofactura.core.cfdi.parse import Cfdi
+from autofactura.core.cfdi.verify import Mismatch
 from autofactura.core.db.base import utcnow
 from autofactura.core.engine.browser import TaskBrowser
 from autofactura.core.engine.errors import RunStopped
 from autofactura.core.events import recorder
 from autofactura.core.events.bus import Subscription, task_channel
 from autofactura.core.events.models import EventType
+from autofactura.core.invoices import service as invoices
+from autofactura.core.profiles import repository as profiles
+from autofactura.core.profiles.models import FiscalProfile
 from autofactura.core.services import Services
 from autofactura.core.tasks import repository
 from autofactura.core.tasks.lifecycle import IllegalTransition, Outcome, move
@@ -44,6 +50,7 @@ class TaskRun:
         # > 1 when this run took the attempt over from a dead worker or browser: the engine
         # must look for an invoice already issued before it stamps again.
         self.claims = task.claims
+        self.require_confirmation = task.require_confirmation
         self._subscription: Subscription | None = None
         self._browser = TaskBrowser(services, task.id, task.user_id, task.vendor_url)
         self._checked_at = 0.0
@@ -74,16 +81,36 @@ class TaskRun:
         async with self.services.db.session() as session:
             (await self._load(session)).lease_expires_at = utcnow()
 
-    async def step(self, action: str, message: str, **details: Any) -> None:
-        """Record one thing the engine did, after making sure it may still act."""
+    async def fiscal_profile(self) -> FiscalProfile | None:
+        """The buyer's profile as it is now (decrypted); None when it was deleted."""
+        if self.fiscal_profile_id is None:
+            return None
+        async with self.services.db.session() as session:
+            return await profiles.get(session, self.user_id, self.fiscal_profile_id)
+
+    async def keep_invoice(
+        self, cfdi: Cfdi, mismatches: list[Mismatch], files: list[InvoiceFile]
+    ) -> None:
+        """Store the invoice's files and facts on the task (streamed as events)."""
+        await self.checkpoint()
+        async with self.services.db.session() as session:
+            task = await self._load(session, lock=True)
+            self._observe(task)
+            await invoices.record(session, self.services.storage, task, cfdi, mismatches, files)
+
+    async def step(self, action: str, message: str, *, shot: bool = True, **details: Any) -> bool:
+        """Record one thing the engine did, after making sure it may still act; with a
+        screenshot unless `shot` is False. True when a person had the browser meanwhile."""
+        handed_over = False
         while True:
-            await self.checkpoint()
+            handed_over = await self.checkpoint() or handed_over
             try:
                 seq = await self._write(
                     EventType.STEP, {"action": action, "message": message, **details}
                 )
-                await self._browser.screenshot(f"step-{seq}.jpg")
-                return
+                if shot:
+                    await self._browser.screenshot(f"step-{seq}.jpg")
+                return handed_over
             except _Recheck:
                 continue  # paused or cancelled meanwhile: wait or stop, then record
 
@@ -119,9 +146,9 @@ class TaskRun:
             Outcome(failure_code=code, failure_reason=reason, engine=engine, message=reason),
         )
 
-    async def complete(self, engine: str) -> None:
+    async def complete(self, engine: str, message: str | None = None) -> None:
         await self._browser.close()
-        await self._move(TaskStatus.COMPLETED, Outcome(engine=engine))
+        await self._move(TaskStatus.COMPLETED, Outcome(engine=engine, message=message))
 
     async def _move(self, target: TaskStatus, outcome: Outcome) -> None:
         async with self.services.db.session() as session:

@@ -1,0 +1,256 @@
+"""Autofill: the deterministic engine. It reads each page of the portal, fills what it
+understands from the buyer's profile and ticket, presses what moves forward, reads the
+outcome, and downloads and verifies the invoice; no LLM involved."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from playwright.async_api import Error as PlaywrightError
+
+from autofactura.core.autofill import buttons
+from autofactura.core.autofill.capture import download_buttons
+from autofactura.core.autofill.classify import classify
+from autofactura.core.autofill.fill import CannotFill, already_has, fill
+from autofactura.core.autofill.finish import finish
+from autofactura.core.autofill.outcome import Reading, Signal, read_page
+from autofactura.core.autofill.page import PortalPage, open_page
+from autofactura.core.autofill.scan import PageView
+from autofactura.core.autofill.values import Buyer, Purchase, purchase_of, shown, value_for
+from autofactura.core.browser.session import BrowserError
+from autofactura.core.engine.preflight import buyer_of
+from autofactura.core.engine.run import TaskRun
+from autofactura.core.tasks.status import FailureCode, InterventionReason
+
+MAX_ROUNDS = 30
+NAVIGATION_TIMEOUT_MS = 30_000
+_FAILURES = {
+    Signal.TICKET_NOT_FOUND: FailureCode.TICKET_NOT_FOUND,
+    Signal.ALREADY_INVOICED: FailureCode.ALREADY_INVOICED,
+    Signal.INVOICING_PERIOD_EXPIRED: FailureCode.INVOICING_PERIOD_EXPIRED,
+    Signal.RECEPTOR_REJECTED: FailureCode.RECEPTOR_REJECTED,
+}
+_HELP = {
+    Signal.CAPTCHA: (InterventionReason.CAPTCHA, "El portal pide resolver un CAPTCHA."),
+    Signal.LOGIN_REQUIRED: (InterventionReason.LOGIN_REQUIRED, "El portal pide iniciar sesión."),
+}
+
+
+class AutofillEngine:
+    name = "autofill"
+
+    async def run(self, task_run: TaskRun) -> bool:
+        profile = await task_run.fiscal_profile()
+        if profile is None:
+            await task_run.fail(FailureCode.INVALID_PROFILE, "El perfil fiscal ya no existe.")
+            return True
+        session = await task_run.browser()
+        async with open_page(session.cdp_url) as portal:
+            drive = _Drive(task_run, portal, buyer_of(profile), purchase_of(task_run.ticket))
+            return await drive.run(session.downloads_dir)
+
+
+class _Drive:
+    def __init__(
+        self, task_run: TaskRun, portal: PortalPage, buyer: Buyer, purchase: Purchase
+    ) -> None:
+        self.task_run, self.portal = task_run, portal
+        self.buyer, self.purchase = buyer, purchase
+        self.tried: dict[str, dict[str, int]] = defaultdict(dict)
+        self.errors_seen: set[str] = set()
+        self.looked_up = False
+        self.confirmed = False
+        self.asked_unknown = False
+
+    async def run(self, downloads_dir: Path) -> bool:
+        self.downloads_dir = downloads_dir
+        if not await self._open():
+            return True
+        for _ in range(MAX_ROUNDS):
+            if await self.task_run.checkpoint():
+                self.tried.clear()  # a person changed the page: everything may work again
+            done = await self._round()
+            if done is not None:
+                return done
+        return False
+
+    async def _open(self) -> bool:
+        url = self.task_run.vendor_url
+        await self.task_run.step("navigate", "Abrimos el portal de facturación.", url=url)
+        try:
+            response = await self.portal.page.goto(
+                url, wait_until="domcontentloaded", timeout=NAVIGATION_TIMEOUT_MS
+            )
+        except PlaywrightError as exc:
+            if await self.task_run.browser_lost():
+                raise BrowserError("the browser died while opening the portal") from None
+            reason = str(exc).splitlines()[0][:200]
+            await self.task_run.fail(
+                FailureCode.PORTAL_UNREACHABLE, f"No pudimos abrir el portal: {reason}", "autofill"
+            )
+            return False
+        if response is not None and response.status >= 500:
+            await self.task_run.fail(
+                FailureCode.PORTAL_UNREACHABLE,
+                f"El portal respondió con un error {response.status}; intenta más tarde.",
+                "autofill",
+            )
+            return False
+        return True
+
+    async def _round(self) -> bool | None:
+        """One look at the page and one move; True/False end the engine, None goes on."""
+        view = await self.portal.settled()
+        reading = read_page(view.text, [*self.portal.take_dialogs(), *view.alerts])
+        if reading is not None:
+            outcome = await self._on_reading(reading, view)
+            if outcome is not None or reading.signal in _HELP:
+                return outcome
+        if download_buttons(view):
+            return await self._finish(view, None)
+        filled, handed_over = await self._fill(view)
+        if handed_over:
+            return None
+        if filled:
+            view = await self.portal.settled()  # lookups may have enabled more fields
+            more, handed_over = await self._fill(view)
+            if handed_over:
+                return None
+            if more:
+                view = await self.portal.settled()
+        return await self._advance(view)
+
+    async def _on_reading(self, reading: Reading, view: PageView) -> bool | None:
+        signal = reading.signal
+        if signal in (Signal.SUCCESS, Signal.EMAILED):
+            return await self._finish(view, reading)
+        if signal is Signal.ALREADY_INVOICED and not self.looked_up:
+            existing = buttons.lookup_existing(view)
+            if existing is not None:
+                self.looked_up = True
+                await self.task_run.step(
+                    "click",
+                    f"El ticket ya estaba facturado: «{existing.text}»",
+                    button=existing.text,
+                )
+                await existing.locator().click()
+                return None
+        if signal in _FAILURES:
+            await self.task_run.fail(_FAILURES[signal], reading.message, "autofill")
+            return True
+        if signal in _HELP:
+            reason, message = _HELP[signal]
+            await self.task_run.need_intervention(reason, message)
+            return None
+        if reading.message in self.errors_seen:
+            await self.task_run.fail(FailureCode.PORTAL_ERROR, reading.message, "autofill")
+            return True
+        self.errors_seen.add(reading.message)
+        await self.task_run.step("extract", f"El portal dice: {reading.message}", shot=False)
+        return None
+
+    async def _finish(self, view: PageView, reading: Reading | None) -> bool:
+        return await finish(self.task_run, self.portal.page, view, reading, self)
+
+    async def _fill(self, view: PageView) -> tuple[int, bool]:
+        filled = 0
+        for found in view.controls:
+            if found.disabled:
+                continue
+            meaning = classify(found.control, list(self.purchase.extra))
+            if meaning is None:
+                continue
+            value = value_for(meaning.meaning, self.buyer, self.purchase, meaning.extra_label)
+            if value is None or already_has(found, meaning.meaning, value):
+                continue
+            details = {"field": meaning.meaning.value, "evidence": meaning.evidence}
+            try:
+                await fill(found, meaning.meaning, value)
+            except CannotFill as exc:
+                await self.task_run.step(
+                    "fill", f"No pudimos llenar {meaning.evidence}: {exc}", shot=False, **details
+                )
+                continue
+            filled += 1
+            text = f"{meaning.evidence}: {shown(meaning.meaning, value)}"
+            if await self.task_run.step(
+                "fill", text, shot=False, value=shown(meaning.meaning, value), **details
+            ):
+                return filled, True
+        return filled, False
+
+    def _waiting_fields(self, view: PageView) -> bool:
+        """Fields we need that are still disabled: a lookup button usually enables them."""
+        return any(
+            found.disabled and classify(found.control, list(self.purchase.extra)) is not None
+            for found in view.controls
+        )
+
+    def _missing(self, view: PageView) -> list[str]:
+        """Required fields still empty, or ours not holding their value: not ready to stamp."""
+        missing = []
+        for found in view.controls:
+            if found.disabled:
+                continue
+            meaning = classify(found.control, list(self.purchase.extra))
+            label = found.control.label or found.control.placeholder or found.control.name
+            if meaning is None:
+                if found.required and not found.value and found.control.tag != "checkbox":
+                    missing.append(label)
+                continue
+            value = value_for(meaning.meaning, self.buyer, self.purchase, meaning.extra_label)
+            if value is None and found.required and not found.value:
+                missing.append(label)
+            elif value is not None and not already_has(found, meaning.meaning, value):
+                missing.append(label)
+        return missing
+
+    async def _advance(self, view: PageView) -> bool | None:
+        tried = self.tried[view.fingerprint()]
+        choice = buttons.choose(
+            view, fields_waiting=self._waiting_fields(view), tried=tried, tax_id=self.buyer.tax_id
+        )
+        if choice is None:
+            return await self._stuck("No encontramos cómo avanzar en esta página del portal.")
+        if choice.stamps and not await self._ready_to_stamp(view):
+            return None
+        tried[choice.button.text] = tried.get(choice.button.text, 0) + 1
+        await self.task_run.step(
+            "click",
+            f"Pulsamos «{choice.button.text}».",
+            button=choice.button.text,
+            irreversible=choice.stamps,
+        )
+        try:
+            await choice.button.locator().click(timeout=10_000)
+        except PlaywrightError as exc:
+            await self.task_run.step(
+                "click", f"No se pudo pulsar: {str(exc).splitlines()[0]}", shot=False
+            )
+        return None
+
+    async def _ready_to_stamp(self, view: PageView) -> bool:
+        missing = self._missing(view)
+        if missing:
+            names = ", ".join(f"«{m}»" for m in missing[:5])
+            await self._stuck(f"Antes de timbrar, el portal pide {names} y no sabemos qué poner.")
+            return False
+        if self.task_run.require_confirmation and not self.confirmed:
+            self.confirmed = True
+            await self.task_run.need_intervention(
+                InterventionReason.CONFIRMATION_REQUIRED,
+                f"Todo listo para timbrar el ticket {self.purchase.folio} por "
+                f"${self.purchase.total} con tu perfil fiscal (régimen {self.buyer.tax_system},"
+                f" uso {self.buyer.cfdi_use}). Revisa la página y reanuda para timbrar.",
+            )
+            return False  # read the page again: the buyer may have changed it
+        return True
+
+    async def _stuck(self, message: str) -> bool | None:
+        if self.asked_unknown:
+            return False  # the next engine (or the chain's end) takes it from here
+        self.asked_unknown = True
+        await self.task_run.need_intervention(InterventionReason.UNKNOWN_STATE, message)
+        self.tried.clear()
+        return None
