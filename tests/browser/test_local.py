@@ -30,7 +30,10 @@ def portal() -> Iterator[str]:
 
 @pytest.fixture
 def provider(tmp_path: Path) -> LocalChromium:
-    return LocalChromium(chrome_path=None, headless=True, base_dir=tmp_path / "browsers")
+    # The pages here are served on loopback: let the egress proxy through to them.
+    return LocalChromium(
+        chrome_path=None, headless=True, base_dir=tmp_path / "browsers", allow_private=True
+    )
 
 
 def _our_chromium_pids(base_dir: Path) -> list[int]:

@@ -87,7 +87,9 @@ async def world(
     task_id = decode(created["id"], "Task")
     assert task_id is not None
     await _set_status(services, task_id, TaskStatus.RUNNING)
-    provider = LocalChromium(CHROME, True, Path(tmp_path_factory.mktemp("live")) / "browsers")
+    provider = LocalChromium(
+        CHROME, True, Path(tmp_path_factory.mktemp("live")) / "browsers", allow_private=True
+    )
     session = await provider.start(task_id, [])
     LIVE_BROWSERS.register(task_id, session.cdp_url)
     try:

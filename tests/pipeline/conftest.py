@@ -78,6 +78,7 @@ def pipeline_settings(settings: Settings) -> Settings:
         sweep_interval_seconds=1,
         # Retries after a dead browser come back at once, not after seconds.
         retry_min_backoff_ms=100,
+        allow_private_urls=True,  # the test portals are on loopback
     )
 
 

@@ -101,6 +101,8 @@ class _Drive:
 
     async def _round(self) -> bool | None:
         """One look at the page and one move; True/False end the engine, None goes on."""
+        if await self.portal.dismiss_overlays():
+            await self.task_run.step("click", "Cerramos un aviso que tapaba el portal.", shot=False)
         view = await self.portal.settled()
         reading = read_page(view.text, [*self.portal.take_dialogs(), *view.alerts])
         if reading is not None:

@@ -14,6 +14,27 @@ from playwright.async_api import Error as PlaywrightError
 from autofactura.core.autofill.scan import PageView, scan
 
 SETTLE_SECONDS = 20.0
+# A cookie banner or welcome pop-up over the page: a fixed layer covering much of the view,
+# closed with its own accept/close control (never one that submits a form).
+_DISMISS_JS = """() => {
+  const words = /^(aceptar|acepto|entendido|cerrar|continuar|ok|de acuerdo|×|x|✕)$/i;
+  let closed = 0;
+  for (const layer of document.querySelectorAll("body *")) {
+    const style = getComputedStyle(layer);
+    if (style.position !== "fixed" || style.display === "none") continue;
+    if (style.visibility === "hidden") continue;
+    const box = layer.getBoundingClientRect();
+    if (box.width * box.height < 0.2 * innerWidth * innerHeight) continue;
+    const controls = layer.querySelectorAll("button,a,[role=button],[onclick],span,div");
+    for (const c of controls) {
+      const text = (c.innerText || c.getAttribute("aria-label") || "").trim();
+      if (words.test(text) && !c.closest("form") && c.getClientRects().length) {
+        c.click(); closed++; break;
+      }
+    }
+  }
+  return closed;
+}"""
 _POLL_SECONDS = 0.25
 
 
@@ -33,6 +54,16 @@ class PortalPage:
     def take_dialogs(self) -> list[str]:
         taken, self.dialogs = self.dialogs, []
         return taken
+
+    async def dismiss_overlays(self) -> int:
+        """Close cookie banners and pop-ups that cover the page; how many were closed."""
+        closed = 0
+        for frame in self.page.frames:
+            try:
+                closed += int(await frame.evaluate(_DISMISS_JS))
+            except PlaywrightError:
+                continue
+        return closed
 
     async def settled(self) -> PageView:
         """The page once navigations, AJAX and spinners are over (bounded wait)."""

@@ -97,6 +97,9 @@
       item.options = [...el.options].map((o) => norm(o.text));
       item.value = el.selectedIndex >= 0 ? norm(el.options[el.selectedIndex].text) : "";
       item.selectedIndex = el.selectedIndex;
+      // "Régimen fiscal" as an empty first option is the select's only label on some portals.
+      const first = el.options[0];
+      if (first && !first.value && !item.placeholder) item.placeholder = norm(first.text);
     }
     if (type === "checkbox") { item.tag = "checkbox"; item.checked = el.checked; }
     controls.push(item);

@@ -2,7 +2,9 @@
 
 Each session gets its own directory under base_dir (<task id>-<random>/ holding profile/,
 downloads/ and chrome.log), removed by stop(). allowed_domains is accepted and ignored
-here: the engines keep the browser on the vendor's domain.
+here: the engines keep the browser on the vendor's domain. All of the browser's traffic,
+loopback included, goes through its own EgressProxy, which refuses private addresses
+unless allow_private (AUTOFACTURA_ALLOW_PRIVATE_URLS) is set.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from autofactura.core.browser.egress import EgressProxy
 from autofactura.core.browser.session import BrowserError, BrowserSession
 
 START_TIMEOUT_S = 15.0
@@ -49,7 +52,7 @@ def find_chrome(chrome_path: str | None) -> str:
     raise BrowserError("no Chromium found: set CHROME_PATH or install chromium (/usr/bin/chromium)")
 
 
-def chrome_args(profile: Path, headless: bool) -> list[str]:
+def chrome_args(profile: Path, headless: bool, proxy_port: int | None = None) -> list[str]:
     args = [
         "--no-sandbox",
         "--disable-gpu",
@@ -63,6 +66,14 @@ def chrome_args(profile: Path, headless: bool) -> list[str]:
         "--remote-debugging-port=0",
         f"--user-data-dir={profile}",
     ]
+    if proxy_port is not None:
+        args += [
+            f"--proxy-server=http://127.0.0.1:{proxy_port}",
+            # Chromium bypasses proxies for loopback on its own; "<-loopback>" undoes that.
+            "--proxy-bypass-list=<-loopback>",
+            # WebRTC's UDP would go around the proxy, straight to any address.
+            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        ]
     if headless:
         args.insert(0, "--headless=new")
     return [*args, "about:blank"]
@@ -78,11 +89,15 @@ class LocalChromium:
 
     name = "local"
 
-    def __init__(self, chrome_path: str | None, headless: bool, base_dir: Path) -> None:
+    def __init__(
+        self, chrome_path: str | None, headless: bool, base_dir: Path, allow_private: bool = False
+    ) -> None:
         self.chrome_path = chrome_path
         self.headless = headless
         self.base_dir = Path(base_dir)
+        self.allow_private = allow_private
         self._procs: dict[str, asyncio.subprocess.Process] = {}
+        self._proxies: dict[str, EgressProxy] = {}
 
     async def start(self, task_id: uuid.UUID, allowed_domains: Sequence[str]) -> BrowserSession:
         binary = find_chrome(self.chrome_path)
@@ -93,34 +108,43 @@ class LocalChromium:
         downloads.mkdir()
         _write_preferences(profile, downloads)
         session = BrowserSession("local", "", downloads, None, root.name)
+        proxy = self._proxies[session.session_id] = EgressProxy(allow_private=self.allow_private)
+        session.egress_refusals = proxy.refused
         try:
-            log = os.open(root / "chrome.log", os.O_WRONLY | os.O_CREAT, 0o600)
             try:
-                # Chromium leaves org.chromium.* folders in TMPDIR when it is killed: give
-                # it one of its own, removed on stop (short: it holds a Unix socket).
-                _tmp_dir(session.session_id).mkdir(mode=0o700, exist_ok=True)
-                proc = await asyncio.create_subprocess_exec(
-                    binary,
-                    *chrome_args(profile, self.headless),
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=log,
-                    start_new_session=True,
-                    env={**os.environ, "TMPDIR": str(_tmp_dir(session.session_id))},
-                )
-            finally:
-                os.close(log)
-        except OSError as exc:
-            shutil.rmtree(root, ignore_errors=True)
-            shutil.rmtree(_tmp_dir(session.session_id), ignore_errors=True)
-            raise BrowserError(f"could not start Chromium at {binary!r}: {exc}") from exc
-        self._procs[session.session_id] = proc
-        try:
+                port = await proxy.start()
+            except OSError as exc:
+                raise BrowserError(f"could not start the egress proxy: {exc}") from exc
+            proc = await self._launch(binary, profile, root, session.session_id, port)
+            self._procs[session.session_id] = proc
             session.cdp_url = await self._wait_endpoint(proc, root)
         except BaseException:
             await self.stop(session)
             raise
         return session
+
+    async def _launch(
+        self, binary: str, profile: Path, root: Path, session_id: str, proxy_port: int
+    ) -> asyncio.subprocess.Process:
+        try:
+            log = os.open(root / "chrome.log", os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                # Chromium leaves org.chromium.* folders in TMPDIR when it is killed: give
+                # it one of its own, removed on stop (short: it holds a Unix socket).
+                _tmp_dir(session_id).mkdir(mode=0o700, exist_ok=True)
+                return await asyncio.create_subprocess_exec(
+                    binary,
+                    *chrome_args(profile, self.headless, proxy_port),
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                    env={**os.environ, "TMPDIR": str(_tmp_dir(session_id))},
+                )
+            finally:
+                os.close(log)
+        except OSError as exc:
+            raise BrowserError(f"could not start Chromium at {binary!r}: {exc}") from exc
 
     async def _wait_endpoint(self, proc: asyncio.subprocess.Process, root: Path) -> str:
         port_file = root / "profile" / "DevToolsActivePort"
@@ -155,6 +179,9 @@ class LocalChromium:
         proc = self._procs.pop(session.session_id, None)
         if proc is not None:
             await _terminate(proc)
+        proxy = self._proxies.pop(session.session_id, None)
+        if proxy is not None:
+            await proxy.stop()
         shutil.rmtree(self.base_dir / session.session_id, ignore_errors=True)
         shutil.rmtree(_tmp_dir(session.session_id), ignore_errors=True)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from autofactura.core.browser.egress import Refusal
     from autofactura.core.config import Settings
 
 
@@ -26,6 +27,9 @@ class BrowserSession:
     live_view_url: str | None
     """The provider's own live view (Browserbase's debugger fullscreen URL); None locally."""
     session_id: str
+    egress_refusals: list[Refusal] = field(default_factory=list)
+    """What the local browser's egress proxy refused so far (a live list, distinct entries,
+    capped); always empty for cloud browsers, whose network is not the worker's."""
 
 
 class BrowserProvider(Protocol):
@@ -59,4 +63,5 @@ def provider_for(settings: Settings) -> BrowserProvider:
         chrome_path=settings.chrome_path,
         headless=settings.browser_headless,
         base_dir=settings.data_dir / "browsers",
+        allow_private=settings.allow_private_urls,
     )

@@ -16,6 +16,7 @@ from autofactura.core.browser.session import BrowserError
 from autofactura.core.db.base import utcnow
 from autofactura.core.engine.chain import build_chain
 from autofactura.core.engine.errors import TRANSIENT, LeaseHeld, RunStopped
+from autofactura.core.engine.preflight import PreflightEngine
 from autofactura.core.engine.run import TaskRun
 from autofactura.core.events import recorder
 from autofactura.core.events.models import EventType
@@ -94,7 +95,8 @@ async def run_task(services: Services, task_id: uuid.UUID) -> None:
 
 async def _walk(services: Services, task_run: TaskRun) -> None:
     for engine in build_chain(services.settings):
-        await task_run.step("engine", f"Probando el motor {engine.name}.", engine=engine.name)
+        if engine.name != PreflightEngine.name:  # checks, not an attempt at the portal
+            await task_run.step("engine", f"Probando el motor {engine.name}.", engine=engine.name)
         if await engine.run(task_run):
             return
     await task_run.fail(FailureCode.UNSUPPORTED_PORTAL, UNSUPPORTED)

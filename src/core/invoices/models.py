@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from uuid import UUID
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,9 +24,7 @@ class Invoice(IdMixin, TimestampMixin, Base):
     )
 
     task_id: Mapped[UUID] = mapped_column()
-    user_id: Mapped[UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     uuid: Mapped[str] = mapped_column(String(36), index=True)
     total: Mapped[str] = mapped_column(String(20))  # exact decimal text, as stamped
     issuer_rfc: Mapped[str] = mapped_column(String(13))
