@@ -7,9 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
@@ -17,6 +15,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from autofactura.core.cfdi.files import invoice_files
 from autofactura.core.cfdi.parse import Cfdi, parse_cfdi
 from tests.portals.app import PortalServer, serve_portals
+from tests.portals.buyer import PROFILE, ticket
 from tests.portals.handwritten import ASSISTED, SCRIPTS, Files, PortalRefused
 from tests.portals.ledger import Ledger
 
@@ -28,24 +27,6 @@ CHROME_ARGS = [
     "--no-first-run",
 ]
 pytestmark = pytest.mark.skipif(not os.access(CHROME, os.X_OK), reason="no /usr/bin/chromium")
-PROFILE = {
-    "taxId": "EKU9003173C9",
-    "legalName": "ESCUELA KEMPER URGATE",
-    "taxSystem": "601",
-    "zip": "26015",
-    "cfdiUse": "G03",
-    "email": "compras@example.com",
-}
-
-
-def ticket(folio: str, total: str = "1234.50") -> dict[str, Any]:
-    return {
-        "folio": folio,
-        "date": (date.today() - timedelta(days=1)).isoformat(),
-        "total": total,
-        "store": "105",
-        "extra": {"Web ID": "7F3K9", "Forma de pago": "Tarjeta de débito"},
-    }
 
 
 @dataclass

@@ -1,0 +1,42 @@
+"""Autofill against the local portals, through `autofactura run`'s in-process entry point
+(a throwaway embedded instance per ticket): the engine's own suite, run in embedded mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from autofactura.core.config import Settings
+from autofactura.oneshot import Request, run_once
+from autofactura.oneshot_result import Result
+from tests.conftest import DISTRIBUTED
+from tests.portals.app import PortalServer, serve_portals
+from tests.portals.buyer import PROFILE, ticket
+
+SECRETS = ("EKU9003173C9", "ESCUELA KEMPER", "26015", "compras@example.com")
+
+
+@pytest.fixture(scope="package")
+def portals() -> Iterator[PortalServer]:
+    if DISTRIBUTED:
+        pytest.skip("the engine suite runs once, in the embedded mode")
+    with serve_portals() as server:
+        yield server
+
+
+async def run_portal(
+    portals: PortalServer,
+    name: str,
+    folio: str,
+    out: Path,
+    *,
+    profile: dict[str, str] | None = None,
+    total: str = "1234.50",
+) -> Result:
+    settings = Settings(allow_private_urls=True, log_level="WARNING", task_timeout_seconds=90)
+    request = Request(
+        portals.url(name), ticket(folio, total), profile or PROFILE, out, "autofill", None
+    )
+    return await run_once(settings, request)
