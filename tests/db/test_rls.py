@@ -51,7 +51,7 @@ async def engine(database_url: str, database: Database) -> AsyncEngine:
 @pytest.fixture(scope="module")
 async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
     a, b = uuid.uuid4(), uuid.uuid4()
-    profile, task, artifact = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    profile, task, artifact, invoice = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     async with engine.begin() as conn:
         for user in (a, b):
             await conn.execute(
@@ -64,12 +64,14 @@ async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
             await conn.execute(_insert("task_events"), {"user": a, "task": task, "seq": 1})
         ).scalar_one()
         await conn.execute(_insert("artifacts"), {"id": artifact, "user": a, "task": task})
+        await conn.execute(_insert("invoices"), {"id": invoice, "user": a, "task": task})
     ids: dict[str, object] = {
         "users": a,
         "fiscal_profiles": profile,
         "tasks": task,
         "task_events": event,
         "artifacts": artifact,
+        "invoices": invoice,
     }
     yield Rows(a=a, b=b, ids=ids)
     async with engine.begin() as conn:
@@ -99,6 +101,12 @@ def _insert(table: str) -> TextClause:
             "insert into artifacts (id, task_id, user_id, kind, name, content_type, size, "
             "sha256, storage_key, created_at) values (:id, :task, :user, 'pdf', 'f.pdf', "
             "'application/pdf', 1, repeat('0', 64), 'k/f.pdf', now())"
+        ),
+        "invoices": (
+            "insert into invoices (id, task_id, user_id, uuid, total, issuer_rfc, receptor_rfc, "
+            "verified, mismatches, created_at) values (:id, :task, :user, "
+            "'6F1C9A4E-2D3B-4C5A-9E8F-0A1B2C3D4E5F', '100.00', 'EKU9003173C9', 'v1:ct-rfc', "
+            "true, '[]'::jsonb, now())"
         ),
     }[table]
     return text(sql)
@@ -191,6 +199,7 @@ async def test_other_user_cannot_insert_rows_for_the_owner(engine: AsyncEngine, 
         "tasks": {"id": uuid.uuid4(), "user": rows.a, "profile": None},
         "task_events": {"task": rows.ids["tasks"], "user": rows.a, "seq": 99},
         "artifacts": {"id": uuid.uuid4(), "task": rows.ids["tasks"], "user": rows.a},
+        "invoices": {"id": uuid.uuid4(), "task": rows.ids["tasks"], "user": rows.a},
     }
     for table in TABLES:
         with pytest.raises(DBAPIError) as error:

@@ -30,6 +30,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         "AUTOFACTURA_DATA_DIR": str(settings.data_dir),
         "AUTOFACTURA_EXTRA_ENGINES": settings.extra_engines,
         "AUTOFACTURA_ENGINES": settings.engines,
+        "AUTOFACTURA_ALLOW_PRIVATE_URLS": "1" if settings.allow_private_urls else "0",
         "AUTOFACTURA_LEASE_SECONDS": str(settings.lease_seconds),
         "AUTOFACTURA_WORKER_HEARTBEAT_TIMEOUT_SECONDS": str(
             settings.worker_heartbeat_timeout_seconds
