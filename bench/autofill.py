@@ -33,7 +33,17 @@ from autofactura.core.browser.local import LocalChromium  # noqa: E402
 from autofactura.core.config import Settings  # noqa: E402
 from autofactura.oneshot import Request, run_once  # noqa: E402
 
-DEFAULT_PORTALS = ["clasico", "tabla", "asistente", "marco", "combos", "gasolinera", "errores"]
+DEFAULT_PORTALS = [
+    "clasico",
+    "tabla",
+    "placeholders",
+    "asistente",
+    "marco",
+    "combos",
+    "divs",
+    "gasolinera",
+    "errores",
+]
 
 
 async def hand(server: PortalServer, name: str, base: Path) -> float:

@@ -15,7 +15,7 @@ from autofactura.core.autofill.scan import FoundControl
 from autofactura.core.autofill.text import normalize
 
 ACTION_TIMEOUT_MS = 5_000
-_OPTION_SELECTOR = "[role=option], li, [class*=option i], [class*=item i]"
+_OPTION_SELECTOR = "[role=option], li, [class*=option i], [class*=opt i], [class*=item i]"
 
 
 class CannotFill(Exception):

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from playwright.async_api import Dialog, Page, async_playwright
+from playwright.async_api import Dialog, Page, Request, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from autofactura.core.autofill.scan import PageView, scan
@@ -18,31 +18,48 @@ SETTLE_SECONDS = 20.0
 # closed with its own accept/close control (never one that submits a form).
 _DISMISS_JS = """() => {
   const words = /^(aceptar|acepto|entendido|cerrar|continuar|ok|de acuerdo|×|x|✕)$/i;
-  let closed = 0;
-  for (const layer of document.querySelectorAll("body *")) {
-    const style = getComputedStyle(layer);
-    if (style.position !== "fixed" || style.display === "none") continue;
-    if (style.visibility === "hidden") continue;
-    const box = layer.getBoundingClientRect();
-    if (box.width * box.height < 0.2 * innerWidth * innerHeight) continue;
-    const controls = layer.querySelectorAll("button,a,[role=button],[onclick],span,div");
-    for (const c of controls) {
+  const fixed = [...document.querySelectorAll("body *")].filter((el) => {
+    const style = getComputedStyle(el);
+    return style.position === "fixed" && style.display !== "none" &&
+      style.visibility !== "hidden" && el.getClientRects().length;
+  });
+  const covers = fixed.some((el) => {
+    const box = el.getBoundingClientRect();
+    return box.width * box.height >= 0.2 * innerWidth * innerHeight;
+  });
+  if (!covers) return 0;
+  for (const layer of fixed) {
+    for (const c of layer.querySelectorAll("button,a,[role=button],[onclick],span,div")) {
       const text = (c.innerText || c.getAttribute("aria-label") || "").trim();
       if (words.test(text) && !c.closest("form") && c.getClientRects().length) {
-        c.click(); closed++; break;
+        c.click();
+        return 1;
       }
     }
   }
-  return closed;
+  return 0;
 }"""
-_POLL_SECONDS = 0.25
+_POLL_SECONDS = 0.12
+# What a portal waits on before it shows an answer (not images, fonts or analytics beacons).
+_WATCHED = frozenset({"document", "xhr", "fetch"})
 
 
 class PortalPage:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.dialogs: list[str] = []  # alert() texts since the last take_dialogs()
+        self._inflight: set[Request] = set()  # the page's own loads: documents, XHR, fetch
         page.on("dialog", self._on_dialog)
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request: Request) -> None:
+        if request.resource_type in _WATCHED:
+            self._inflight.add(request)
+
+    def _ended(self, request: Request) -> None:
+        self._inflight.discard(request)
 
     async def _on_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -72,7 +89,7 @@ class PortalPage:
         view = await self._scan()
         while time.monotonic() < deadline:
             fingerprint = view.fingerprint()
-            if fingerprint == last and not view.busy:
+            if fingerprint == last and not view.busy and not self._inflight:
                 return view
             last = fingerprint
             await asyncio.sleep(_POLL_SECONDS)

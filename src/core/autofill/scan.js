@@ -133,6 +133,23 @@
     controls.push(item);
   }
 
+  // Dropdowns made of plain divs: a clickable box whose next sibling is a hidden list of
+  // two or more text items (no ARIA, no telling class name).
+  for (const el of document.querySelectorAll("div,span,a,button,p")) {
+    if (found.has(el) || insideFound(el) || !visible(el)) continue;
+    if (getComputedStyle(el).cursor !== "pointer" || el.children.length > 1) continue;
+    const list = el.nextElementSibling;
+    if (!list || visible(list) || list.children.length < 2) continue;
+    const items = [...list.children];
+    if (!items.every((i) => i.children.length === 0 && norm(i.textContent))) continue;
+    el.setAttribute("data-af-custom", "1");
+    const item = { ...base(el), tag: "listbox", type: "custom", value: textOf(el), options: [], optionIds: [] };
+    if (!item.precedingText && el.parentElement) item.precedingText = precedingText(el.parentElement);
+    item.options = items.map((i) => norm(i.textContent)).slice(0, 60);
+    if (!item.options.includes(item.value)) { item.placeholder = item.placeholder || item.value; item.value = ""; }
+    controls.push(item);
+  }
+
   const buttons = [];
   const clickable = document.querySelectorAll(
     "button,input[type=submit],input[type=button],input[type=image],a[href],[role=button],[onclick],[role=link],[role=menuitem]");
@@ -167,8 +184,11 @@
     const t = cut(el.innerText, 400);
     if (t && !alerts.includes(t)) alerts.push(t);
   }
-  const busy = [...document.querySelectorAll("[class*=spinner i],[class*=loading i],[class*=loader i],[aria-busy=true]")]
-    .some(visible);
+  const busyWords = /^(procesando|cargando|espere|generando|timbrando|validando|enviando|loading)/i;
+  const busy = [...document.querySelectorAll(
+    "[class*=spinner i],[class*=loading i],[class*=loader i],[aria-busy=true]," +
+    "[role=progressbar],[role=status]")]
+    .some((el) => visible(el) && (!el.matches("[role=status]") || busyWords.test(norm(el.innerText).replace(/^\W+/, ""))));
   return {
     url: location.href,
     controls, buttons, alerts: alerts.slice(0, 20), busy,
