@@ -155,6 +155,7 @@ async def _follow(services: Any, task_id: uuid.UUID, runner: asyncio.Task[None])
 
     seen = 0
     while True:
+        await asyncio.wait({runner}, timeout=0.2)
         async with services.db.session(readonly=True) as session:
             batch = await events.after(session, task_id, seen, 200)
         for event in batch:
@@ -166,7 +167,6 @@ async def _follow(services: Any, task_id: uuid.UUID, runner: asyncio.Task[None])
             if not runner.cancelled() and runner.exception() is not None:
                 raise runner.exception()  # type: ignore[misc]
             return
-        await asyncio.sleep(0.2)
 
 
 async def _result(services: Any, task_id: uuid.UUID, out: Path, started: float) -> Result:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
@@ -14,9 +15,10 @@ from autofactura.core.autofill.capture import download_buttons
 from autofactura.core.autofill.classify import classify
 from autofactura.core.autofill.fill import CannotFill, already_has, fill
 from autofactura.core.autofill.finish import finish
+from autofactura.core.autofill.options import is_placeholder_option
 from autofactura.core.autofill.outcome import Reading, Signal, read_page
 from autofactura.core.autofill.page import PortalPage, open_page
-from autofactura.core.autofill.scan import PageView
+from autofactura.core.autofill.scan import FoundControl, PageView
 from autofactura.core.autofill.values import Buyer, Purchase, purchase_of, shown, value_for
 from autofactura.core.browser.session import BrowserError
 from autofactura.core.engine.preflight import buyer_of
@@ -45,10 +47,16 @@ class AutofillEngine:
         if profile is None:
             await task_run.fail(FailureCode.INVALID_PROFILE, "El perfil fiscal ya no existe.")
             return True
-        session = await task_run.browser()
-        async with open_page(session.cdp_url) as portal:
+        async with open_page(task_run.browser()) as (portal, session):
             drive = _Drive(task_run, portal, buyer_of(profile), purchase_of(task_run.ticket))
             return await drive.run(session.downloads_dir)
+
+
+def _no_choices(found: FoundControl) -> bool:
+    """A select still waiting for its options (they depend on another field)."""
+    if found.control.tag != "select":
+        return False
+    return all(is_placeholder_option(text) for text in found.control.options)
 
 
 class _Drive:
@@ -115,12 +123,12 @@ class _Drive:
         if handed_over:
             return None
         if filled:
-            view = await self.portal.settled()  # lookups may have enabled more fields
+            view = await self.portal.settled(quick=True)  # lookups may have enabled fields
             more, handed_over = await self._fill(view)
             if handed_over:
                 return None
             if more:
-                view = await self.portal.settled()
+                view = await self.portal.settled(quick=True)
         return await self._advance(view)
 
     async def _on_reading(self, reading: Reading, view: PageView) -> bool | None:
@@ -156,9 +164,15 @@ class _Drive:
         return await finish(self.task_run, self.portal.page, view, reading, self)
 
     async def _fill(self, view: PageView) -> tuple[int, bool]:
+        """Fill what this view asks for; the steps are recorded together at the end (or
+        before a postback), so a pause takes effect within one pass over the form."""
+        done: list[tuple[str, str, dict[str, Any]]] = []
         filled = 0
+        navigations = self.portal.navigations
         for found in view.controls:
-            if found.disabled:
+            if self.portal.navigations != navigations:
+                break  # a postback replaced the page: what is left of this view is stale
+            if found.disabled or _no_choices(found):
                 continue
             meaning = classify(found.control, list(self.purchase.extra))
             if meaning is None:
@@ -166,21 +180,18 @@ class _Drive:
             value = value_for(meaning.meaning, self.buyer, self.purchase, meaning.extra_label)
             if value is None or already_has(found, meaning.meaning, value):
                 continue
-            details = {"field": meaning.meaning.value, "evidence": meaning.evidence}
+            details: dict[str, Any] = {"field": meaning.meaning.value, "evidence": meaning.evidence}
             try:
                 await fill(found, meaning.meaning, value)
             except CannotFill as exc:
-                await self.task_run.step(
-                    "fill", f"No pudimos llenar {meaning.evidence}: {exc}", shot=False, **details
-                )
+                done.append(("fill", f"No pudimos llenar {meaning.evidence}: {exc}", details))
                 continue
             filled += 1
-            text = f"{meaning.evidence}: {shown(meaning.meaning, value)}"
-            if await self.task_run.step(
-                "fill", text, shot=False, value=shown(meaning.meaning, value), **details
-            ):
-                return filled, True
-        return filled, False
+            masked = shown(meaning.meaning, value)
+            done.append(("fill", f"{meaning.evidence}: {masked}", {**details, "value": masked}))
+            if found.reloads and await self.portal.navigating():
+                break  # the choice reloads the page: read it again before going on
+        return filled, await self.task_run.steps(done)
 
     def _waiting_fields(self, view: PageView) -> bool:
         """Fields we need that are still disabled: a lookup button usually enables them."""

@@ -4,6 +4,7 @@ means it (native select, ARIA or plain-div dropdown, radio group), or tick the b
 from __future__ import annotations
 
 import asyncio
+import re
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
@@ -65,14 +66,26 @@ async def fill(found: FoundControl, meaning: Meaning, value: str) -> None:
         raise CannotFill(str(exc).splitlines()[0]) from None
 
 
+_COMMIT_JS = """el => { el.dispatchEvent(new Event("change", {bubbles: true})); el.blur();
+  return el.value; }"""
+
+
+def _took(current: str, text: str) -> bool:
+    """The control shows the text, allowing for a mask's separators ($1,234.50)."""
+    if normalize(current) == normalize(text):
+        return True
+    digits = re.sub(r"\D", "", text)
+    return bool(digits) and re.sub(r"\D", "", current) == digits
+
+
 async def _type(locator: Locator, text: str) -> None:
     await locator.fill(text, timeout=ACTION_TIMEOUT_MS)
-    if normalize(await locator.input_value()) != normalize(text):
-        # A masked input rewrote what fill() set at once: type it key by key instead.
-        await locator.fill("", timeout=ACTION_TIMEOUT_MS)
-        await locator.press_sequentially(text, delay=10, timeout=ACTION_TIMEOUT_MS)
-    await locator.dispatch_event("change")
-    await locator.evaluate("el => el.blur()")
+    if _took(await locator.evaluate(_COMMIT_JS), text):
+        return
+    # A masked input rewrote what fill() set at once: type it key by key instead.
+    await locator.fill("", timeout=ACTION_TIMEOUT_MS)
+    await locator.press_sequentially(text, delay=10, timeout=ACTION_TIMEOUT_MS)
+    await locator.evaluate(_COMMIT_JS)
 
 
 async def _select(found: FoundControl, meaning: Meaning, value: str) -> None:

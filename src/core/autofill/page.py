@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 
-from playwright.async_api import Dialog, Page, Request, async_playwright
+from playwright.async_api import Dialog, Frame, Page, Request, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from autofactura.core.autofill.scan import PageView, scan
+from autofactura.core.browser.session import BrowserSession
 
 SETTLE_SECONDS = 20.0
 # A cookie banner or welcome pop-up over the page: a fixed layer covering much of the view,
@@ -39,7 +40,8 @@ _DISMISS_JS = """() => {
   }
   return 0;
 }"""
-_POLL_SECONDS = 0.12
+_POLL_SECONDS = 0.08
+_POSTBACK_GRACE_SECONDS = 0.08
 # What a portal waits on before it shows an answer (not images, fonts or analytics beacons).
 _WATCHED = frozenset({"document", "xhr", "fetch"})
 
@@ -49,10 +51,20 @@ class PortalPage:
         self.page = page
         self.dialogs: list[str] = []  # alert() texts since the last take_dialogs()
         self._inflight: set[Request] = set()  # the page's own loads: documents, XHR, fetch
+        self.navigations = 0  # grows with every frame navigation: a postback ends a view
         page.on("dialog", self._on_dialog)
+        page.on("framenavigated", self._navigated)
         page.on("request", self._started)
         page.on("requestfinished", self._ended)
         page.on("requestfailed", self._ended)
+
+    async def navigating(self) -> bool:
+        """True when a choice just made reloads the page (an ASP.NET AutoPostBack…)."""
+        await asyncio.sleep(_POSTBACK_GRACE_SECONDS)
+        return any(r.resource_type == "document" for r in self._inflight)
+
+    def _navigated(self, frame: Frame) -> None:
+        self.navigations += 1
 
     def _started(self, request: Request) -> None:
         if request.resource_type in _WATCHED:
@@ -82,11 +94,14 @@ class PortalPage:
                 continue
         return closed
 
-    async def settled(self) -> PageView:
-        """The page once navigations, AJAX and spinners are over (bounded wait)."""
+    async def settled(self, *, quick: bool = False) -> PageView:
+        """The page once navigations, AJAX and spinners are over (bounded wait). `quick`
+        trusts one read when nothing is loading (after typing: changes are synchronous)."""
         deadline = time.monotonic() + SETTLE_SECONDS
         last = ""
         view = await self._scan()
+        if quick and not view.busy and not self._inflight:
+            return view
         while time.monotonic() < deadline:
             fingerprint = view.fingerprint()
             if fingerprint == last and not view.busy and not self._inflight:
@@ -105,13 +120,22 @@ class PortalPage:
 
 
 @asynccontextmanager
-async def open_page(cdp_url: str) -> AsyncIterator[PortalPage]:
-    """The browser's first page (the one the live view shows), driven over CDP."""
-    async with async_playwright() as driver:
-        browser = await driver.chromium.connect_over_cdp(cdp_url)
-        try:
-            context = browser.contexts[0]
-            page = context.pages[0] if context.pages else await context.new_page()
-            yield PortalPage(page)
-        finally:
-            await browser.close()  # over CDP this only disconnects; the task's browser lives on
+async def open_page(
+    starting: Awaitable[BrowserSession],
+) -> AsyncIterator[tuple[PortalPage, BrowserSession]]:
+    """The browser's first page (the one the live view shows), driven over CDP. Playwright's
+    driver starts while the browser does."""
+    session_task = asyncio.ensure_future(starting)
+    try:
+        async with async_playwright() as driver:
+            session = await session_task
+            browser = await driver.chromium.connect_over_cdp(session.cdp_url)
+            try:
+                context = browser.contexts[0]
+                page = context.pages[0] if context.pages else await context.new_page()
+                yield PortalPage(page), session
+            finally:
+                await browser.close()  # over CDP this only disconnects; the browser lives on
+    finally:
+        if not session_task.done():
+            session_task.cancel()

@@ -57,7 +57,10 @@
     const lg = fs && fs.querySelector("legend");
     return lg ? textOf(lg) : "";
   };
+  const webForms = !!document.querySelector("input[name=__VIEWSTATE],input[name=__EVENTTARGET]");
   const base = (el) => ({
+    reloads: el.tagName !== "INPUT" || ["radio", "checkbox"].includes(el.type)
+      ? webForms || el.hasAttribute("onchange") : false,
     afid: tag(el),
     name: el.getAttribute("name") || "",
     id: el.id || "",

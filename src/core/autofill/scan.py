@@ -26,6 +26,7 @@ class FoundControl:
     disabled: bool
     checked: bool = False
     option_ids: tuple[str, ...] = ()
+    reloads: bool = False  # a choice here may post the page back (inline onchange, WebForms)
 
     def locator(self) -> Locator:
         return self.frame.locator(f'[data-af-id="{self.afid}"]')
@@ -90,6 +91,7 @@ def _add_frame(view: PageView, frame: Frame, raw: dict[str, Any]) -> None:
                 disabled=bool(item.get("disabled")),
                 checked=bool(item.get("checked")),
                 option_ids=tuple(item.get("optionIds", ())),
+                reloads=bool(item.get("reloads")),
             )
         )
     for item in raw["buttons"]:

@@ -114,6 +114,20 @@ class TaskRun:
             except _Recheck:
                 continue  # paused or cancelled meanwhile: wait or stop, then record
 
+    async def steps(self, items: list[tuple[str, str, dict[str, Any]]]) -> bool:
+        """Record several steps done in a row (action, message, details) in one write, with
+        no screenshot; True when a person had the browser meanwhile."""
+        handed_over = False
+        while items:
+            handed_over = await self.checkpoint() or handed_over
+            payloads = [{"action": a, "message": m, **d} for a, m, d in items]
+            try:
+                await self._write_many(EventType.STEP, payloads)
+                break
+            except _Recheck:
+                continue
+        return handed_over
+
     async def checkpoint(self) -> bool:
         """Return when the task is RUNNING; wait while a person has it; stop if it ended.
 
@@ -161,6 +175,9 @@ class TaskRun:
             self.status = target
 
     async def _write(self, type_: EventType, payload: dict[str, Any]) -> int:
+        return (await self._write_many(type_, [payload]))[-1]
+
+    async def _write_many(self, type_: EventType, payloads: list[dict[str, Any]]) -> list[int]:
         """Record only while the row (locked) still says RUNNING for this attempt: a pause
         or cancel that committed a moment ago wins over a step in flight."""
         async with self.services.db.session() as session:
@@ -171,7 +188,7 @@ class TaskRun:
             task.lease_expires_at = utcnow() + timedelta(
                 seconds=self.services.settings.lease_seconds
             )
-            return (await recorder.record(session, task, type_, payload)).seq
+            return [(await recorder.record(session, task, type_, p)).seq for p in payloads]
 
     async def _load(self, session: Any, *, lock: bool = False) -> Task:
         task = await repository.get(
