@@ -261,8 +261,8 @@ class _Drive:
         return True
 
     async def _stuck(self, message: str) -> bool | None:
-        if self.asked_unknown:
-            return False  # the next engine (or the chain's end) takes it from here
+        if self.asked_unknown or self.task_run.has_fallback:
+            return False  # the next engine (the agent) takes it from this page
         self.asked_unknown = True
         await self.task_run.need_intervention(InterventionReason.UNKNOWN_STATE, message)
         self.tried.clear()

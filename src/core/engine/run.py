@@ -51,6 +51,7 @@ class TaskRun:
         # must look for an invoice already issued before it stamps again.
         self.claims = task.claims
         self.require_confirmation = task.require_confirmation
+        self.has_fallback = False  # set by the runner: another engine follows this one
         self._subscription: Subscription | None = None
         self._browser = TaskBrowser(services, task.id, task.user_id, task.vendor_url)
         self._checked_at = 0.0

@@ -94,7 +94,10 @@ async def run_task(services: Services, task_id: uuid.UUID) -> None:
 
 
 async def _walk(services: Services, task_run: TaskRun) -> None:
-    for engine in build_chain(services.settings):
+    chain = build_chain(services.settings)
+    for position, engine in enumerate(chain):
+        # An engine that cannot go on hands over to the next one, or else to the buyer.
+        task_run.has_fallback = position < len(chain) - 1
         if engine.name != PreflightEngine.name:  # checks, not an attempt at the portal
             await task_run.step("engine", f"Probando el motor {engine.name}.", engine=engine.name)
         if await engine.run(task_run):
