@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from autofactura.core.agent.llm import configured
 from autofactura.core.config import Settings
 from autofactura.core.errors import InvalidInput, ServiceError
 from autofactura.core.fiscal.validation import FiscalProfileData
@@ -26,7 +27,9 @@ from autofactura.core.tasks.status import TaskStatus
 from autofactura.oneshot_result import Result, invoice_json, print_event
 
 EXIT_CODES = {"COMPLETED": 0, "FAILED": 2, "INTERVENTION_NEEDED": 3}
-ENGINES = {"auto": "autofill", "autofill": "autofill"}
+# A throwaway database has no playbooks: the run starts with autofill.
+ENGINES = {"auto": "autofill,agent", "autofill": "autofill", "agent": "agent"}
+NO_LLM = "El motor agent necesita un LLM configurado (AUTOFACTURA_LLM_PROVIDER y _MODEL)."
 
 
 class BadArguments(Exception):
@@ -198,8 +201,8 @@ async def _result(services: Any, task_id: uuid.UUID, out: Path, started: float) 
 async def run_once(base: Settings, request: Request) -> Result:
     """One ticket end to end in a throwaway embedded instance (tests and bench use it too)."""
     started = time.monotonic()
-    if request.engine == "agent":
-        raise BadArguments("El motor agent necesita un LLM configurado (AUTOFACTURA_LLM_PROVIDER).")
+    if request.engine == "agent" and not configured(base):
+        raise BadArguments(NO_LLM)
     data_dir = Path(tempfile.mkdtemp(prefix="autofactura-run-"))
     try:
         return await _run(_settings(base, request, data_dir), request, started)
@@ -212,10 +215,8 @@ async def run_once(base: Settings, request: Request) -> Result:
 def run_command(base: Settings, args: Any) -> int:
     started = time.monotonic()
     try:
-        if args.engine == "agent":
-            raise BadArguments(
-                "El motor agent necesita un LLM configurado (AUTOFACTURA_LLM_PROVIDER)."
-            )
+        if args.engine == "agent" and not configured(base):
+            raise BadArguments(NO_LLM)
         request = Request(
             args.vendor_url,
             _json_arg(args.ticket, "El ticket"),

@@ -17,7 +17,7 @@ from autofactura.core.db import Database
 from autofactura.core.db.database import sqlite_url
 from autofactura.core.privacy import Keyring, use_keyring
 
-pytest_plugins = ["tests.support.api"]
+pytest_plugins = ["tests.support.api", "tests.portals.fixture"]
 
 MODE = os.environ.get("AUTOFACTURA_TEST_MODE", "embedded")
 DISTRIBUTED = MODE == "distributed"

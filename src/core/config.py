@@ -86,9 +86,19 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = Field(30, ge=1)
     worker_threads: int = Field(4, ge=1, le=64)
     worker_heartbeat_timeout_seconds: int = Field(60, ge=5)
+    # The agent engine's LLM (browser-use); none configured → no agent in the chain.
+    llm_provider: Literal["openai", "anthropic", "google", "azure", "ollama"] | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_base_url: str | None = None
+    llm_vision: bool = False
+    agent_max_steps: int = Field(25, ge=1, le=200)
+    # The cost budget, in tokens (prompt + completion) per task: provider-neutral.
+    agent_max_tokens: int = Field(400_000, ge=1000)
     extra_engines: str = ""
-    # Built-in engines after preflight, in order (autofill; the agent joins in issue 6).
-    engines: str = "autofill"
+    # Built-in engines after preflight, in order: a learned playbook first (it steps aside
+    # at once when the portal has none), then autofill, then the LLM agent when configured.
+    engines: str = "playbook,autofill,agent"
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
 
@@ -169,9 +179,10 @@ class Settings(BaseSettings):
     @field_validator("engines")
     @classmethod
     def _known_engines(cls, value: str) -> str:
-        unknown = [name for name in _split(value) if name not in ("autofill",)]
+        known = ("playbook", "autofill", "agent")
+        unknown = [name for name in _split(value) if name not in known]
         if unknown:
-            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; known: autofill")
+            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(known)}")
         return value
 
     @property

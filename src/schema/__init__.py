@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from autofactura.core.config import Settings
 from autofactura.resolvers import auth as auth_r
 from autofactura.resolvers import nodes as node_r
+from autofactura.resolvers import playbooks as playbook_r
 from autofactura.resolvers import profiles as profile_r
 from autofactura.resolvers import tasks as task_r
 from autofactura.schema import subscriptions
@@ -32,6 +33,7 @@ from autofactura.schema.limits import limits_rule
 from autofactura.schema.permissions import IsAuthenticated
 from autofactura.schema.types.auth import User
 from autofactura.schema.types.connection import TaskConnection
+from autofactura.schema.types.playbook import Playbook
 from autofactura.schema.types.profile import FiscalProfile
 from autofactura.schema.types.task import Task
 
@@ -52,6 +54,9 @@ class Query:
         resolver=task_r.tasks, permission_classes=authenticated
     )
     task: Task | None = strawberry.field(resolver=task_r.task, permission_classes=authenticated)
+    playbooks: list[Playbook] = strawberry.field(
+        resolver=playbook_r.playbooks, permission_classes=authenticated
+    )
 
 
 @strawberry.type
@@ -72,6 +77,9 @@ class Mutation:
     resume_task = strawberry.mutation(resolver=task_r.resume_task, permission_classes=authenticated)
     cancel_task = strawberry.mutation(resolver=task_r.cancel_task, permission_classes=authenticated)
     retry_task = strawberry.mutation(resolver=task_r.retry_task, permission_classes=authenticated)
+    delete_playbook = strawberry.mutation(
+        resolver=playbook_r.delete_playbook, permission_classes=authenticated
+    )
 
 
 @strawberry.type

@@ -52,6 +52,7 @@ async def engine(database_url: str, database: Database) -> AsyncEngine:
 async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
     a, b = uuid.uuid4(), uuid.uuid4()
     profile, task, artifact, invoice = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    playbook = uuid.uuid4()
     async with engine.begin() as conn:
         for user in (a, b):
             await conn.execute(
@@ -65,6 +66,7 @@ async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
         ).scalar_one()
         await conn.execute(_insert("artifacts"), {"id": artifact, "user": a, "task": task})
         await conn.execute(_insert("invoices"), {"id": invoice, "user": a, "task": task})
+        await conn.execute(_insert("playbooks"), {"id": playbook, "user": a})
     ids: dict[str, object] = {
         "users": a,
         "fiscal_profiles": profile,
@@ -72,6 +74,7 @@ async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
         "task_events": event,
         "artifacts": artifact,
         "invoices": invoice,
+        "playbooks": playbook,
     }
     yield Rows(a=a, b=b, ids=ids)
     async with engine.begin() as conn:
@@ -107,6 +110,11 @@ def _insert(table: str) -> TextClause:
             "verified, mismatches, created_at) values (:id, :task, :user, "
             "'6F1C9A4E-2D3B-4C5A-9E8F-0A1B2C3D4E5F', '100.00', 'EKU9003173C9', 'v1:ct-rfc', "
             "true, '[]'::jsonb, now())"
+        ),
+        "playbooks": (
+            "insert into playbooks (id, user_id, domain, actions, learned_by, successes, "
+            "failures, created_at, updated_at) values (:id, :user, 'facturacion.example.mx', "
+            "'[{\"action\": \"finish\"}]'::jsonb, 'autofill', 0, 0, now(), now())"
         ),
     }[table]
     return text(sql)
@@ -200,6 +208,7 @@ async def test_other_user_cannot_insert_rows_for_the_owner(engine: AsyncEngine, 
         "task_events": {"task": rows.ids["tasks"], "user": rows.a, "seq": 99},
         "artifacts": {"id": uuid.uuid4(), "task": rows.ids["tasks"], "user": rows.a},
         "invoices": {"id": uuid.uuid4(), "task": rows.ids["tasks"], "user": rows.a},
+        "playbooks": {"id": uuid.uuid4(), "user": rows.a},
     }
     for table in TABLES:
         with pytest.raises(DBAPIError) as error:

@@ -3,27 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from autofactura.core.config import Settings
 from autofactura.oneshot import Request, run_once
 from autofactura.oneshot_result import Result
-from tests.conftest import DISTRIBUTED
-from tests.portals.app import PortalServer, serve_portals
+from tests.portals.app import PortalServer
 from tests.portals.buyer import PROFILE, ticket
 
 SECRETS = ("EKU9003173C9", "ESCUELA KEMPER", "26015", "compras@example.com")
-
-
-@pytest.fixture(scope="package")
-def portals() -> Iterator[PortalServer]:
-    if DISTRIBUTED:
-        pytest.skip("the engine suite runs once, in the embedded mode")
-    with serve_portals() as server:
-        yield server
 
 
 async def run_portal(

@@ -6,67 +6,32 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import replace
-from datetime import date, timedelta
-from decimal import Decimal
 
-from autofactura.core.engine.runner import run_task
-from autofactura.core.fiscal.validation import FiscalProfileData
-from autofactura.core.profiles import service as profiles
 from autofactura.core.services import Services
-from autofactura.core.tasks import service as tasks
-from autofactura.core.tasks.models import Task
-from autofactura.core.users.service import ensure_user
-from tests.pipeline.conftest import variant
 from tests.portals.app import PortalServer
-
-
-class _Inline:
-    def enqueue(self, task_id: uuid.UUID) -> None:
-        pass  # the test runs the task itself
-
-
-async def _status(services: Services, task_id: uuid.UUID) -> Task:
-    async with services.db.session() as session:
-        task = await session.get(Task, task_id)
-        assert task is not None
-        return task
-
-
-async def _wait_for(services: Services, task_id: uuid.UUID, status: str) -> Task:
-    for _ in range(600):
-        task = await _status(services, task_id)
-        if task.status == status:
-            return task
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"still {task.status}, wanted {status}")
+from tests.support.inprocess import start
 
 
 async def test_stamping_waits_for_the_buyers_approval(
     portals: PortalServer, services: Services
 ) -> None:
-    settings = variant(services.settings, engines="autofill", allow_private_urls=True)
-    run_services = replace(services, settings=settings)
-    user_id, folio = uuid.uuid4(), f"CONF{uuid.uuid4().hex[:6].upper()}"
-    async with services.db.session() as session:
-        await ensure_user(session, user_id, f"{user_id}@example.com")
-        data = FiscalProfileData(
-            "EKU9003173C9", "ESCUELA KEMPER URGATE", "601", "26015", "G03", "compras@example.com"
-        )
-        profile = await profiles.create(session, user_id, data)
-        ticket = tasks.TicketData(folio, date.today() - timedelta(days=1), Decimal("1234.50"))
-        new = tasks.NewTask(portals.url("clasico"), ticket, profile.id, require_confirmation=True)
-        task = await tasks.create(session, user_id, new, allow_private_urls=True, queue=_Inline())
-    runner = asyncio.create_task(run_task(run_services, task.id))
+    folio = f"CONF{uuid.uuid4().hex[:6].upper()}"
+    run = await start(
+        services,
+        portals.url("clasico"),
+        folio,
+        require_confirmation=True,
+        engines="autofill",
+        allow_private_urls=True,
+    )
     try:
-        waiting = await _wait_for(services, task.id, "INTERVENTION_NEEDED")
+        waiting = await run.wait_for("INTERVENTION_NEEDED")
         assert waiting.intervention_reason == "CONFIRMATION_REQUIRED"
         assert not portals.ledger.stamps("clasico", folio), "stamped before the approval"
-        async with services.db.session() as session:
-            await tasks.resume(session, user_id, task.id)
-        await asyncio.wait_for(runner, 60)
+        await run.act("resume")
+        await asyncio.wait_for(run.runner, 60)
     finally:
-        runner.cancel()
-    done = await _status(services, task.id)
+        run.runner.cancel()
+    done = await run.task()
     assert (done.status, done.engine) == ("COMPLETED", "autofill")
     assert len(portals.ledger.stamps("clasico", folio)) == 1

@@ -22,6 +22,7 @@ from tests.portals import (
     login,
     marco,
     placeholders,
+    prosa,
     tabla,
 )
 from tests.portals.ledger import Ledger
@@ -41,6 +42,7 @@ PORTALS: dict[str, Callable[[Ledger], list[BaseRoute]]] = {
     "errores": errores.routes,
     "login": login.routes,
     "mismatch": clasico.mismatch_routes,
+    "prosa": prosa.routes,
 }
 
 

@@ -40,7 +40,8 @@ FIELDS = {
 }
 
 
-def _text(values: Mapping[str, str], name: str, label: str, hint: str = "") -> str:
+def labelled(values: Mapping[str, str], name: str, label: str, hint: str = "") -> str:
+    """A text input with its `<label for>` (prosa's forms are built the same way)."""
     value = kit.esc(values.get(name, ""))
     return (
         f'<label for="{name}">{label}</label>'
@@ -48,31 +49,36 @@ def _text(values: Mapping[str, str], name: str, label: str, hint: str = "") -> s
     )
 
 
-def _form(values: Mapping[str, str], error: str = "") -> str:
-    notice = f'<div class="error">{error}</div>' if error else ""
+def receptor_fields(values: Mapping[str, str]) -> str:
+    """The buyer's fiscal data, labelled, with selects whose values are SAT codes."""
     regimes = [(code, f"{code} - {text}") for code, text in kit.tax_systems()]
     uses = [(code, f"{code} - {text}") for code, text in kit.cfdi_uses()]
-    return f"""<h1>Facturación de tickets</h1>
-<p>Captura los datos de tu ticket y tus datos fiscales tal como aparecen en tu Constancia de
-Situación Fiscal.</p>{notice}
-<form method="post" action="facturar">
-<fieldset><legend>Datos del ticket</legend>
-{_text(values, "folio", "Folio del ticket")}
-{_text(values, "fecha", "Fecha de compra (dd/mm/aaaa)", ' maxlength="10"')}
-{_text(values, "total", "Total")}
-{_text(values, "sucursal", "Sucursal (opcional)")}
-</fieldset>
-<fieldset><legend>Datos fiscales</legend>
-{_text(values, "rfc", "RFC", ' maxlength="13"')}
-{_text(values, "razon_social", "Nombre o razón social")}
-{_text(values, "codigo_postal", "Código postal", ' maxlength="5"')}
+    return f"""{labelled(values, "rfc", "RFC", ' maxlength="13"')}
+{labelled(values, "razon_social", "Nombre o razón social")}
+{labelled(values, "codigo_postal", "Código postal", ' maxlength="5"')}
 <label for="regimen_fiscal">Régimen fiscal</label>
 <select id="regimen_fiscal" name="regimen_fiscal">
 {kit.options(regimes, values.get("regimen_fiscal", ""), "-- Seleccione --")}</select>
 <label for="uso_cfdi">Uso de CFDI</label>
 <select id="uso_cfdi" name="uso_cfdi">
 {kit.options(uses, values.get("uso_cfdi", ""), "-- Seleccione --")}</select>
-{_text(values, "correo", "Correo electrónico")}
+{labelled(values, "correo", "Correo electrónico")}"""
+
+
+def _form(values: Mapping[str, str], error: str = "") -> str:
+    notice = f'<div class="error">{error}</div>' if error else ""
+    return f"""<h1>Facturación de tickets</h1>
+<p>Captura los datos de tu ticket y tus datos fiscales tal como aparecen en tu Constancia de
+Situación Fiscal.</p>{notice}
+<form method="post" action="facturar">
+<fieldset><legend>Datos del ticket</legend>
+{labelled(values, "folio", "Folio del ticket")}
+{labelled(values, "fecha", "Fecha de compra (dd/mm/aaaa)", ' maxlength="10"')}
+{labelled(values, "total", "Total")}
+{labelled(values, "sucursal", "Sucursal (opcional)")}
+</fieldset>
+<fieldset><legend>Datos fiscales</legend>
+{receptor_fields(values)}
 </fieldset>
 <button type="submit">Facturar</button>
 </form>"""

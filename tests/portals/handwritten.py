@@ -213,6 +213,23 @@ async def errores(page: Page, url: str, ticket: Ticket, profile: Profile) -> Fil
     return await download_all(page, page, "#dl-xml", "#dl-pdf")
 
 
+async def prosa(page: Page, url: str, ticket: Ticket, profile: Profile) -> Files:
+    await page.goto(url)
+    # The page's prose: store tickets start with T, everything else was bought online.
+    channel = "tienda" if str(ticket["folio"]).upper().startswith("T") else "linea"
+    await page.click(f"button[value={channel}]")
+    await page.wait_for_selector("#folio")
+    await fill(page, {"#folio": ticket["folio"], "#fecha": dmy(ticket), "#total": ticket["total"]})
+    if channel == "tienda":
+        await fill(page, {"#sucursal": str(ticket.get("store", ""))})
+    await fill(page, {"#rfc": profile["taxId"], "#razon_social": profile["legalName"]})
+    await fill(page, {"#codigo_postal": profile["zip"], "#correo": profile["email"]})
+    await select(page, {"#regimen_fiscal": profile["taxSystem"], "#uso_cfdi": profile["cfdiUse"]})
+    await page.click("button:has-text('Facturar')")
+    await outcome(page, "#xml", ".error")
+    return await download_all(page, page, "#xml", "#pdf")
+
+
 async def _fiscal_form(page: Page, ticket: Ticket, profile: Profile, names: dict[str, str]) -> None:
     """A plain form whose fields are found by `name` (captcha and login portals)."""
     await fill(page, {f"[name={names['folio']}]": ticket["folio"], "[name=fecha]": dmy(ticket)})
@@ -263,6 +280,7 @@ SCRIPTS: dict[str, Script] = {
     "correo": correo,
     "errores": errores,
     "mismatch": clasico,
+    "prosa": prosa,
 }
 ASSISTED: dict[str, Callable[[Page, str, Ticket, Profile, Person], Awaitable[Files]]] = {
     "captcha": captcha,

@@ -5,6 +5,8 @@ outcome, and downloads and verifies the invoice; no LLM involved."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from autofactura.core.autofill.values import Buyer, Purchase, purchase_of, shown
 from autofactura.core.browser.session import BrowserError
 from autofactura.core.engine.preflight import buyer_of
 from autofactura.core.engine.run import TaskRun
+from autofactura.core.playbooks.locate import describe
 from autofactura.core.tasks.status import FailureCode, InterventionReason
 
 MAX_ROUNDS = 30
@@ -43,13 +46,28 @@ class AutofillEngine:
     name = "autofill"
 
     async def run(self, task_run: TaskRun) -> bool:
-        profile = await task_run.fiscal_profile()
-        if profile is None:
-            await task_run.fail(FailureCode.INVALID_PROFILE, "El perfil fiscal ya no existe.")
-            return True
-        async with open_page(task_run.browser()) as (portal, session):
-            drive = _Drive(task_run, portal, buyer_of(profile), purchase_of(task_run.ticket))
-            return await drive.run(session.downloads_dir)
+        async with driving(task_run, self.name) as drive:
+            if drive is None:
+                return True
+            return await drive.run()
+
+
+@asynccontextmanager
+async def driving(task_run: TaskRun, engine: str) -> AsyncIterator[_Drive | None]:
+    """The page-driving state every engine shares (autofill's fill, outcome reading and
+    capture), on the task's browser; None, with the task failed, when the buyer's profile
+    was deleted meanwhile."""
+    profile = await task_run.fiscal_profile()
+    if profile is None:
+        await task_run.fail(FailureCode.INVALID_PROFILE, "El perfil fiscal ya no existe.")
+        yield None
+        return
+    async with open_page(task_run.browser()) as (portal, session):
+        drive = _Drive(task_run, portal, buyer_of(profile), purchase_of(task_run.ticket))
+        drive.engine = engine  # the engine a final state is recorded for
+        drive.downloads_dir = session.downloads_dir
+        drive.cdp_url = session.cdp_url
+        yield drive
 
 
 def _no_choices(found: FoundControl) -> bool:
@@ -64,15 +82,20 @@ class _Drive:
         self, task_run: TaskRun, portal: PortalPage, buyer: Buyer, purchase: Purchase
     ) -> None:
         self.task_run, self.portal = task_run, portal
+        self.engine = "autofill"  # the engine a final state is recorded for (agent reuses this)
+        self.downloads_dir = Path()
+        self.cdp_url = ""
         self.buyer, self.purchase = buyer, purchase
         self.tried: dict[str, dict[str, int]] = defaultdict(dict)
         self.errors_seen: set[str] = set()
         self.looked_up = False
         self.confirmed = False
+        # "te lo enviamos por correo" on a page we have not submitted anything from is the
+        # portal explaining itself, not an invoice being sent.
+        self.submitted = False
         self.asked_unknown = False
 
-    async def run(self, downloads_dir: Path) -> bool:
-        self.downloads_dir = downloads_dir
+    async def run(self) -> bool:
         if not await self._open():
             return True
         for _ in range(MAX_ROUNDS):
@@ -85,6 +108,7 @@ class _Drive:
 
     async def _open(self) -> bool:
         url = self.task_run.vendor_url
+        self.task_run.recorder.restart()  # from the vendor URL on: what came before is moot
         await self.task_run.step("navigate", "Abrimos el portal de facturación.", url=url)
         try:
             response = await self.portal.page.goto(
@@ -95,14 +119,14 @@ class _Drive:
                 raise BrowserError("the browser died while opening the portal") from None
             reason = str(exc).splitlines()[0][:200]
             await self.task_run.fail(
-                FailureCode.PORTAL_UNREACHABLE, f"No pudimos abrir el portal: {reason}", "autofill"
+                FailureCode.PORTAL_UNREACHABLE, f"No pudimos abrir el portal: {reason}", self.engine
             )
             return False
         if response is not None and response.status >= 500:
             await self.task_run.fail(
                 FailureCode.PORTAL_UNREACHABLE,
                 f"El portal respondió con un error {response.status}; intenta más tarde.",
-                "autofill",
+                self.engine,
             )
             return False
         return True
@@ -133,6 +157,8 @@ class _Drive:
 
     async def _on_reading(self, reading: Reading, view: PageView) -> bool | None:
         signal = reading.signal
+        if signal is Signal.EMAILED and not self.submitted:
+            return None
         if signal in (Signal.SUCCESS, Signal.EMAILED):
             return await self._finish(view, reading)
         if signal is Signal.ALREADY_INVOICED and not self.looked_up:
@@ -144,23 +170,26 @@ class _Drive:
                     f"El ticket ya estaba facturado: «{existing.text}»",
                     button=existing.text,
                 )
+                tag, attrs = await describe(existing)
+                self.task_run.recorder.click(existing.text, tag=tag, attrs=attrs)
                 await existing.locator().click()
                 return None
         if signal in _FAILURES:
-            await self.task_run.fail(_FAILURES[signal], reading.message, "autofill")
+            await self.task_run.fail(_FAILURES[signal], reading.message, self.engine)
             return True
         if signal in _HELP:
             reason, message = _HELP[signal]
             await self.task_run.need_intervention(reason, message)
             return None
         if reading.message in self.errors_seen:
-            await self.task_run.fail(FailureCode.PORTAL_ERROR, reading.message, "autofill")
+            await self.task_run.fail(FailureCode.PORTAL_ERROR, reading.message, self.engine)
             return True
         self.errors_seen.add(reading.message)
         await self.task_run.step("extract", f"El portal dice: {reading.message}", shot=False)
         return None
 
     async def _finish(self, view: PageView, reading: Reading | None) -> bool:
+        self.task_run.recorder.finish()
         return await finish(self.task_run, self.portal.page, view, reading, self)
 
     async def _fill(self, view: PageView) -> tuple[int, bool]:
@@ -191,6 +220,8 @@ class _Drive:
             done.append(("fill", f"{meaning.evidence}: {masked}", {**details, "value": masked}))
             if found.reloads and await self.portal.navigating():
                 break  # the choice reloads the page: read it again before going on
+        if filled:
+            self.task_run.recorder.fill_page()
         return filled, await self.task_run.steps(done)
 
     def _waiting_fields(self, view: PageView) -> bool:
@@ -229,12 +260,15 @@ class _Drive:
         if choice.stamps and not await self._ready_to_stamp(view):
             return None
         tried[choice.button.text] = tried.get(choice.button.text, 0) + 1
+        self.submitted = True
         await self.task_run.step(
             "click",
             f"Pulsamos «{choice.button.text}».",
             button=choice.button.text,
             irreversible=choice.stamps,
         )
+        tag, attrs = await describe(choice.button)
+        self.task_run.recorder.click(choice.button.text, tag=tag, attrs=attrs)
         try:
             await choice.button.locator().click(timeout=10_000)
         except PlaywrightError as exc:

@@ -58,9 +58,9 @@ async def finish(
     cfdi = _first_cfdi(captured.files)
     if cfdi is None:
         if reading is not None and reading.signal is Signal.EMAILED:
-            await task_run.complete("autofill", EMAILED)
+            await task_run.complete(drive.engine, EMAILED)
             return True
-        await task_run.fail(FailureCode.PORTAL_ERROR, NO_FILES, "autofill")
+        await task_run.fail(FailureCode.PORTAL_ERROR, NO_FILES, drive.engine)
         return True
     buyer, purchase = drive.buyer, drive.purchase
     expected = Expected(
@@ -74,7 +74,7 @@ async def finish(
     mismatches = verify(cfdi, expected)
     await task_run.keep_invoice(cfdi, mismatches, captured.files)
     if mismatches:
-        await task_run.fail(FailureCode.INVOICE_MISMATCH, mismatch_reason(mismatches), "autofill")
+        await task_run.fail(FailureCode.INVOICE_MISMATCH, mismatch_reason(mismatches), drive.engine)
     else:
-        await task_run.complete("autofill", f"Factura {cfdi.uuid} descargada y verificada.")
+        await task_run.complete(drive.engine, f"Factura {cfdi.uuid} descargada y verificada.")
     return True

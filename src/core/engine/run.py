@@ -24,6 +24,8 @@ from autofactura.core.events import recorder
 from autofactura.core.events.bus import Subscription, task_channel
 from autofactura.core.events.models import EventType
 from autofactura.core.invoices import service as invoices
+from autofactura.core.playbooks import service as playbooks
+from autofactura.core.playbooks.recorder import Recorder
 from autofactura.core.profiles import repository as profiles
 from autofactura.core.profiles.models import FiscalProfile
 from autofactura.core.services import Services
@@ -52,6 +54,8 @@ class TaskRun:
         self.claims = task.claims
         self.require_confirmation = task.require_confirmation
         self.has_fallback = False  # set by the runner: another engine follows this one
+        # What the engines did, without the values: the portal's playbook once it completes.
+        self.recorder = Recorder.for_ticket(self.ticket)
         self._subscription: Subscription | None = None
         self._browser = TaskBrowser(services, task.id, task.user_id, task.vendor_url)
         self._checked_at = 0.0
@@ -163,9 +167,12 @@ class TaskRun:
 
     async def complete(self, engine: str, message: str | None = None) -> None:
         await self._browser.close()
-        await self._move(TaskStatus.COMPLETED, Outcome(engine=engine, message=message))
+        outcome = Outcome(engine=engine, message=message)
+        await self._move(TaskStatus.COMPLETED, outcome, completed_by=engine)
 
-    async def _move(self, target: TaskStatus, outcome: Outcome) -> None:
+    async def _move(
+        self, target: TaskStatus, outcome: Outcome, *, completed_by: str | None = None
+    ) -> None:
         async with self.services.db.session() as session:
             task = await self._load(session)
             try:
@@ -173,6 +180,15 @@ class TaskRun:
             except IllegalTransition as exc:
                 self.status = exc.current  # someone (the buyer) got there first
                 raise RunStopped(exc.current.value) from None
+            if completed_by is not None:  # learned in the same transaction as COMPLETED
+                await playbooks.completed(
+                    session,
+                    self.user_id,
+                    self.vendor_url,
+                    completed_by,
+                    self.recorder,
+                    self.fiscal_profile_id,
+                )
             self.status = target
 
     async def _write(self, type_: EventType, payload: dict[str, Any]) -> int:

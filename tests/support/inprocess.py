@@ -1,0 +1,73 @@
+"""Run a task in this process against the test database, as a worker would, so a test can
+pause, resume or cancel it through the task service while an engine drives."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tests.pipeline.conftest import variant
+
+from autofactura.core.engine.runner import run_task
+from autofactura.core.fiscal.validation import FiscalProfileData
+from autofactura.core.profiles import service as profiles
+from autofactura.core.services import Services
+from autofactura.core.tasks import service as tasks
+from autofactura.core.tasks.models import Task
+from autofactura.core.users.service import ensure_user
+
+BUYER = FiscalProfileData(
+    "EKU9003173C9", "ESCUELA KEMPER URGATE", "601", "26015", "G03", "compras@example.com"
+)
+
+
+class _Inline:
+    def enqueue(self, task_id: uuid.UUID) -> None:
+        pass  # the test runs the task itself
+
+
+@dataclass
+class Running:
+    services: Services
+    user_id: uuid.UUID
+    task_id: uuid.UUID
+    runner: asyncio.Task[None]
+
+    async def task(self) -> Task:
+        async with self.services.db.session() as session:
+            task = await session.get(Task, self.task_id)
+            assert task is not None
+            return task
+
+    async def wait_for(self, status: str, within: float = 60.0) -> Task:
+        for _ in range(int(within * 10)):
+            task = await self.task()
+            if task.status == status:
+                return task
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"still {task.status}, wanted {status}")
+
+    async def act(self, action: str) -> None:
+        """pause, resume or cancel, as the buyer would through the API."""
+        async with self.services.db.session() as session:
+            await getattr(tasks, action)(session, self.user_id, self.task_id)
+
+
+async def start(
+    services: Services, url: str, folio: str, *, require_confirmation: bool = False, **settings: Any
+) -> Running:
+    """Create the buyer, profile and task, and start running it with changed settings."""
+    run_services = replace(services, settings=variant(services.settings, **settings))
+    user_id = uuid.uuid4()
+    async with services.db.session() as session:
+        await ensure_user(session, user_id, f"{user_id}@example.com")
+        profile = await profiles.create(session, user_id, BUYER)
+        ticket = tasks.TicketData(folio, date.today() - timedelta(days=1), Decimal("1234.50"))
+        new = tasks.NewTask(url, ticket, profile.id, require_confirmation=require_confirmation)
+        task = await tasks.create(session, user_id, new, allow_private_urls=True, queue=_Inline())
+    runner = asyncio.create_task(run_task(run_services, task.id))
+    return Running(services, user_id, task.id, runner)
