@@ -4,13 +4,11 @@ the chain "playbook,autofill", for buyers made directly in the database."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from autofactura.core.engine.runner import run_task
@@ -23,21 +21,12 @@ from autofactura.core.services import Services
 from autofactura.core.tasks import service as tasks
 from autofactura.core.tasks.models import Task
 from autofactura.core.users.service import ensure_user
-from tests.conftest import DISTRIBUTED
 from tests.pipeline.conftest import variant
-from tests.portals.app import PortalServer, serve_portals
+from tests.portals.app import PortalServer
 from tests.portals.buyer import PROFILE, ticket
 
 # What a stored playbook must never contain: the profile's personal data and the ticket's.
 PERSONAL = (PROFILE["taxId"], PROFILE["legalName"], PROFILE["zip"], PROFILE["email"])
-
-
-@pytest.fixture(scope="package")
-def portals() -> Iterator[PortalServer]:
-    if DISTRIBUTED:
-        pytest.skip("the portal runs go once, in the embedded mode (like tests/engine)")
-    with serve_portals() as server:
-        yield server
 
 
 class _Inline:
@@ -84,13 +73,14 @@ async def create_ticket(
     folio: str,
     *,
     require_confirmation: bool = False,
+    portal: str = "clasico",
 ) -> uuid.UUID:
     data = ticket(folio)
     bought = date.fromisoformat(data["date"])
     ticket_data = tasks.TicketData(
         folio, bought, Decimal(data["total"]), data["store"], data["extra"]
     )
-    new = tasks.NewTask(portals.url("clasico"), ticket_data, buyer.profile_id, require_confirmation)
+    new = tasks.NewTask(portals.url(portal), ticket_data, buyer.profile_id, require_confirmation)
     async with services.db.session() as session:
         task = await tasks.create(
             session, buyer.user_id, new, allow_private_urls=True, queue=_Inline()
@@ -98,13 +88,13 @@ async def create_ticket(
     return task.id
 
 
-async def run(services: Services, task_id: uuid.UUID) -> None:
+async def run(services: Services, task_id: uuid.UUID, extra_engines: str = "") -> None:
     """Run the task to its end (or a wait for the buyer) in this process, as a worker would,
-    with the chain "playbook,autofill"."""
+    with the chain "playbook,autofill" (and `extra_engines` after them)."""
     settings = variant(
         services.settings,
         engines="playbook,autofill",
-        extra_engines="",  # the pipeline's scripted engine has no part here
+        extra_engines=extra_engines,  # the pipeline's scripted engine has no part here
         allow_private_urls=True,
         task_timeout_seconds=90,
     )
@@ -122,13 +112,22 @@ async def outcome(services: Services, task_id: uuid.UUID) -> Ran:
     return Ran(task, events)
 
 
-async def run_ticket(services: Services, portals: PortalServer, buyer: Buyer, folio: str) -> Ran:
-    """A ticket at `clasico`, run to its end."""
-    task_id = await create_ticket(services, portals, buyer, folio)
-    await run(services, task_id)
+async def run_ticket(
+    services: Services,
+    portals: PortalServer,
+    buyer: Buyer,
+    folio: str,
+    portal: str = "clasico",
+    extra_engines: str = "",
+) -> Ran:
+    """A ticket at `portal`, run to its end."""
+    task_id = await create_ticket(services, portals, buyer, folio, portal=portal)
+    await run(services, task_id, extra_engines)
     return await outcome(services, task_id)
 
 
-async def stored(services: Services, buyer: Buyer, portals: PortalServer) -> Playbook | None:
+async def stored(
+    services: Services, buyer: Buyer, portals: PortalServer, portal: str = "clasico"
+) -> Playbook | None:
     async with services.db.session() as session:
-        return await playbooks.for_url(session, buyer.user_id, portals.url("clasico"))
+        return await playbooks.for_url(session, buyer.user_id, portals.url(portal))
