@@ -10,10 +10,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tests.pipeline.conftest import variant
-
 from autofactura.core.engine.runner import run_task
 from autofactura.core.fiscal.validation import FiscalProfileData
+from autofactura.core.profiles import repository as profile_rows
 from autofactura.core.profiles import service as profiles
 from autofactura.core.services import Services
 from autofactura.core.tasks import service as tasks
@@ -58,14 +57,24 @@ class Running:
 
 
 async def start(
-    services: Services, url: str, folio: str, *, require_confirmation: bool = False, **settings: Any
+    services: Services,
+    url: str,
+    folio: str,
+    *,
+    require_confirmation: bool = False,
+    user_id: uuid.UUID | None = None,
+    **settings: Any,
 ) -> Running:
-    """Create the buyer, profile and task, and start running it with changed settings."""
-    run_services = replace(services, settings=variant(services.settings, **settings))
-    user_id = uuid.uuid4()
+    """Create the task (and a buyer with a profile, unless `user_id` is one already made
+    here) and start running it with changed settings."""
+    run_services = replace(services, settings=services.settings.model_copy(update=settings))
     async with services.db.session() as session:
-        await ensure_user(session, user_id, f"{user_id}@example.com")
-        profile = await profiles.create(session, user_id, BUYER)
+        if user_id is None:
+            user_id = uuid.uuid4()
+            await ensure_user(session, user_id, f"{user_id}@example.com")
+            profile = await profiles.create(session, user_id, BUYER)
+        else:
+            profile = (await profile_rows.list_for_user(session, user_id))[0]
         ticket = tasks.TicketData(folio, date.today() - timedelta(days=1), Decimal("1234.50"))
         new = tasks.NewTask(url, ticket, profile.id, require_confirmation=require_confirmation)
         task = await tasks.create(session, user_id, new, allow_private_urls=True, queue=_Inline())
