@@ -32,6 +32,9 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /dist . \
     && /opt/venv/bin/pip install /dist/autofactura-*.whl \
+    # browser-use pins anyio==4.12.1, which stalls httpx connects after the supabase client
+    # ran on the same loop (see the Makefile); a newer anyio serves both.
+    && /opt/venv/bin/pip install "anyio>=4.13" \
     && /opt/venv/bin/autofactura --help >/dev/null
 
 # ---------------------------------------------------------------------------

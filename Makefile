@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# browser-use pins anyio==4.12.1; with it an httpx connect stalls on a loop where the
+	# supabase client has run (tests/auth then tests/browser fail). Newer anyio is fine for both.
+	$(BIN)/python -m pip install --quiet "anyio>=4.13"
 	touch $(STAMP)
 
 run: $(STAMP)
