@@ -7,6 +7,7 @@ import asyncio
 import json
 import uuid
 
+from autofactura.core.autofill.engine import CONTINUING
 from autofactura.core.playbooks import service as playbooks
 from autofactura.core.services import Services
 from autofactura.core.tasks import service as tasks
@@ -96,6 +97,9 @@ async def test_a_changed_portal_falls_back_and_relearns(
     assert engines == ["playbook", "autofill"]
     changed = [e for e in ran.events if e.get("message") == CHANGED]
     assert len(changed) == 1 and changed[0]["failedStep"] == 2, changed
+    # Autofill went on from the page the playbook filled, without opening the portal again.
+    after = _messages(ran.events)[_messages(ran.events).index(CHANGED) :]
+    assert CONTINUING in after and "Abrimos el portal de facturación." not in after
     relearned = await stored(services, buyer, portals)
     assert relearned is not None
     assert (relearned.successes, relearned.failures) == (0, 1)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
@@ -29,6 +30,7 @@ from autofactura.core.playbooks.locate import describe
 from autofactura.core.tasks.status import FailureCode, InterventionReason
 
 MAX_ROUNDS = 30
+CONTINUING = "Seguimos desde la página donde quedó el motor anterior."
 NAVIGATION_TIMEOUT_MS = 30_000
 _FAILURES = {
     Signal.TICKET_NOT_FOUND: FailureCode.TICKET_NOT_FOUND,
@@ -70,6 +72,11 @@ async def driving(task_run: TaskRun, engine: str) -> AsyncIterator[_Drive | None
         yield drive
 
 
+def _on_vendor_site(current: str, vendor_url: str) -> bool:
+    current_host = urlsplit(current).hostname
+    return current_host is not None and current_host == urlsplit(vendor_url).hostname
+
+
 def _no_choices(found: FoundControl) -> bool:
     """A select still waiting for its options (they depend on another field)."""
     if found.control.tag != "select":
@@ -108,6 +115,13 @@ class _Drive:
 
     async def _open(self) -> bool:
         url = self.task_run.vendor_url
+        if _on_vendor_site(self.portal.page.url, url):
+            # An engine before this one got this far (a playbook that stopped matching):
+            # go on from its page; what it did is already in the recording.
+            await self.task_run.step(
+                "think", "Seguimos desde la página donde quedó el motor anterior."
+            )
+            return True
         self.task_run.recorder.restart()  # from the vendor URL on: what came before is moot
         await self.task_run.step("navigate", "Abrimos el portal de facturación.", url=url)
         try:
