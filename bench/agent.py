@@ -1,5 +1,5 @@
 """Model calls and wall time for the agent alone, the chain (autofill, then the agent), and
-the replay of the playbook the agent's success left, on the local portals.
+the replay of the playbook a first success left, on two local portals.
 
 No LLM is reachable here: the agent's model is a scripted one (tests/support/agents.py),
 so the times are the engines' own cost; a real model adds its latency per call. Each run
@@ -32,6 +32,9 @@ from autofactura.core.services import Services, build_services, database_url  # 
 SCRIPTED = "tests.support.agents:scripted_agent"
 # (label, portal, built-in engines, script): the scripted agent runs after the built-ins.
 CASES = [
+    ("agent alone", "clasico", "", "CLASICO"),
+    ("chain autofill→agent", "clasico", "autofill", "CLASICO"),
+    ("playbook replay", "clasico", "playbook,autofill", "CLASICO"),
     ("agent alone", "prosa", "", "PROSA"),
     ("chain autofill→agent", "prosa", "autofill", "PROSA"),
     ("playbook replay", "prosa", "playbook,autofill", "PROSA"),

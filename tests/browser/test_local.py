@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from autofactura.core.browser import BrowserError, BrowserSession
-from autofactura.core.browser.local import LocalChromium
+from autofactura.core.browser.local import LocalChromium, scratch_dir
 from tests.support.pages import StaticPage, serve_pages
 
 CHROME = "/usr/bin/chromium"
@@ -108,21 +107,19 @@ async def test_plain_cdp_client_downloads_into_session_folder(
         await provider.stop(session)
 
 
-BROWSER_TMP_PREFIXES = ("autofactura-", ".org.chromium.", ".com.google.", "scoped_dir", "chrome")
-
-
 async def test_ten_sessions_leave_nothing_behind(provider: LocalChromium) -> None:
-    before = set(os.listdir(tempfile.gettempdir()))
+    scratch: list[Path] = []
     for _ in range(10):
         session = await provider.start(uuid.uuid4(), [])
         assert isinstance(session, BrowserSession)
+        # Chromium's TMPDIR for this session (its .org.chromium.* files go there).
+        scratch.append(scratch_dir(session.session_id))
+        assert scratch[-1].is_dir()
         await provider.stop(session)
     assert list(provider.base_dir.iterdir()) == []
     assert _our_chromium_pids(provider.base_dir) == []
-    left = set(os.listdir(tempfile.gettempdir())) - before
-    # Other processes on the machine may write to /tmp meanwhile: look for what a browser
-    # (ours, or Chromium's own scratch files) would leave.
-    assert {name for name in left if name.startswith(BROWSER_TMP_PREFIXES)} == set()
+    # Exactly this provider's leftovers: other processes may use /tmp meanwhile.
+    assert [path for path in scratch if path.exists()] == []
 
 
 async def test_bad_chrome_path(tmp_path: Path) -> None:

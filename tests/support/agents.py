@@ -31,6 +31,12 @@ def _scripts(folio: str) -> list[Any]:
             _click("Facturar", "Timbrar"),
             done("Listo"),
         ]
+    if kind == "CLASICO":  # a one-page form: fill it, stamp it
+        return [
+            step({"fill_fiscal_data": {}}, goal="Llenar los datos"),
+            _click("Facturar", "Timbrar"),
+            done("Listo"),
+        ]
     if kind == "FUERA":
         return [
             step({"navigate": {"url": OUTSIDE[folio], "new_tab": False}}, goal="Salir"),

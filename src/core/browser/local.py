@@ -79,7 +79,8 @@ def chrome_args(profile: Path, headless: bool, proxy_port: int | None = None) ->
     return [*args, "about:blank"]
 
 
-def _tmp_dir(session_id: str) -> Path:
+def scratch_dir(session_id: str) -> Path:
+    """Chromium's TMPDIR for one session (it leaves .org.chromium.* files there)."""
     digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"autofactura-chrome-{digest}"
 
@@ -131,7 +132,7 @@ class LocalChromium:
             try:
                 # Chromium leaves org.chromium.* folders in TMPDIR when it is killed: give
                 # it one of its own, removed on stop (short: it holds a Unix socket).
-                _tmp_dir(session_id).mkdir(mode=0o700, exist_ok=True)
+                scratch_dir(session_id).mkdir(mode=0o700, exist_ok=True)
                 return await asyncio.create_subprocess_exec(
                     binary,
                     *chrome_args(profile, self.headless, proxy_port),
@@ -139,7 +140,7 @@ class LocalChromium:
                     stdout=log,
                     stderr=log,
                     start_new_session=True,
-                    env={**os.environ, "TMPDIR": str(_tmp_dir(session_id))},
+                    env={**os.environ, "TMPDIR": str(scratch_dir(session_id))},
                 )
             finally:
                 os.close(log)
@@ -183,7 +184,7 @@ class LocalChromium:
         if proxy is not None:
             await proxy.stop()
         shutil.rmtree(self.base_dir / session.session_id, ignore_errors=True)
-        shutil.rmtree(_tmp_dir(session.session_id), ignore_errors=True)
+        shutil.rmtree(scratch_dir(session.session_id), ignore_errors=True)
 
 
 async def _terminate(proc: asyncio.subprocess.Process) -> None:
