@@ -12,7 +12,7 @@ from playwright.async_api import Page
 
 from autofactura.core.autofill.classify import ButtonRole, classify_button
 from autofactura.core.autofill.scan import FoundButton, PageView
-from autofactura.core.cfdi.files import InvoiceFile, invoice_files
+from autofactura.core.cfdi.files import InvoiceFile, invoice_files, unique_files
 
 DOWNLOAD_TIMEOUT_MS = 15_000
 _ORDER = {
@@ -57,17 +57,7 @@ async def capture(page: Page, view: PageView, downloads_dir: Path) -> Captured:
         if got is not None:
             names.append(button.text or got[0])
             files += invoice_files(*got)
-    return Captured(_unique(files), names)
-
-
-def _unique(files: list[InvoiceFile]) -> list[InvoiceFile]:
-    seen: set[bytes] = set()
-    kept = []
-    for item in files:
-        if item.data not in seen:
-            seen.add(item.data)
-            kept.append(item)
-    return kept
+    return Captured(unique_files(files), names)
 
 
 async def _download(

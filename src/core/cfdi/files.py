@@ -144,3 +144,14 @@ def invoice_files(name: str, data: bytes) -> list[InvoiceFile]:
     unique within the result.
     """
     return _collect(name, data, 0, _Budget())
+
+
+def unique_files(files: list[InvoiceFile]) -> list[InvoiceFile]:
+    """The same file reached twice (a ZIP and its loose copy) is kept once, first seen."""
+    seen: set[bytes] = set()
+    kept = []
+    for item in files:
+        if item.data not in seen:
+            seen.add(item.data)
+            kept.append(item)
+    return kept
