@@ -25,25 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright  # noqa: E402
-from tests.portals.app import PortalServer, serve_portals  # noqa: E402
+from tests.portals.app import FORM_PORTALS, PortalServer, serve_portals  # noqa: E402
 from tests.portals.buyer import PROFILE, ticket  # noqa: E402
 from tests.portals.handwritten import SCRIPTS  # noqa: E402
 
 from autofactura.core.browser.local import LocalChromium  # noqa: E402
 from autofactura.core.config import Settings  # noqa: E402
 from autofactura.oneshot import Request, run_once  # noqa: E402
-
-DEFAULT_PORTALS = [
-    "clasico",
-    "tabla",
-    "placeholders",
-    "asistente",
-    "marco",
-    "combos",
-    "divs",
-    "gasolinera",
-    "errores",
-]
 
 
 async def hand(server: PortalServer, name: str, base: Path) -> float:
@@ -93,6 +81,6 @@ async def main(portals: list[str], runs: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--portals", default=",".join(DEFAULT_PORTALS))
+    parser.add_argument("--portals", default=",".join(FORM_PORTALS))
     options = parser.parse_args()
     asyncio.run(main(options.portals.split(","), options.runs))

@@ -23,6 +23,7 @@ from autofactura.core.agent.llm import configured
 from autofactura.core.config import Settings
 from autofactura.core.errors import InvalidInput, ServiceError
 from autofactura.core.fiscal.validation import FiscalProfileData
+from autofactura.core.queue import InlineQueue
 from autofactura.core.tasks.status import TaskStatus
 from autofactura.oneshot_result import Result, invoice_json, print_event
 
@@ -136,20 +137,13 @@ async def _run(settings: Settings, request: Request, started: float) -> Result:
                 user_id,
                 new,
                 allow_private_urls=settings.allow_private_urls,
-                queue=_Inline(),
+                queue=InlineQueue(),
             )
         runner = asyncio.create_task(run_task(services, task.id))
         await _follow(services, task.id, runner)
         return await _result(services, task.id, request.out, started)
     finally:
         await services.close()
-
-
-class _Inline:
-    """Nothing to queue: `autofactura run` runs the task itself, right here."""
-
-    def enqueue(self, task_id: uuid.UUID) -> None:
-        pass
 
 
 async def _follow(services: Any, task_id: uuid.UUID, runner: asyncio.Task[None]) -> None:

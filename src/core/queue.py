@@ -19,3 +19,11 @@ def enqueue_after_commit(session: AsyncSession, queue: TaskQueue, task_id: uuid.
     """Send only once the task row is committed: a rolled-back request sends nothing, and
     a worker never looks for a row that does not exist yet."""
     after_commit(session, lambda: queue.enqueue(task_id))
+
+
+class InlineQueue:
+    """For callers that run the task themselves, right after creating it (`autofactura
+    run`, tests): nothing to send."""
+
+    def enqueue(self, task_id: uuid.UUID) -> None:
+        pass

@@ -7,11 +7,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from autofactura.core.config import Settings
-from autofactura.oneshot import Request, run_once
 from autofactura.oneshot_result import Result
+from tests.engine.conftest import run_portal
 from tests.portals.app import PortalServer
-from tests.portals.buyer import PROFILE, ticket
 
 SCRIPTED = "tests.support.agents:scripted_agent"
 
@@ -24,12 +22,6 @@ def folio(kind: str) -> str:
 async def run_agent(
     portals: PortalServer, name: str, folio: str, out: Path, **settings: Any
 ) -> Result:
-    values: dict[str, Any] = {
-        "allow_private_urls": True,
-        "log_level": "WARNING",
-        "task_timeout_seconds": 120,
-        "extra_engines": SCRIPTED,
-        **settings,
-    }
-    request = Request(portals.url(name), ticket(folio), PROFILE, out, "autofill", None)
-    return await run_once(Settings(**values), request)
+    """run_portal with the scripted agent after autofill."""
+    values: dict[str, Any] = {"task_timeout_seconds": 120, "extra_engines": SCRIPTED, **settings}
+    return await run_portal(portals, name, folio, out, **values)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from autofactura.core.config import Settings
 from autofactura.oneshot import Request, run_once
@@ -22,9 +23,17 @@ async def run_portal(
     *,
     profile: dict[str, str] | None = None,
     total: str = "1234.50",
+    **settings: Any,
 ) -> Result:
-    settings = Settings(allow_private_urls=True, log_level="WARNING", task_timeout_seconds=90)
+    """One ticket at a portal through `autofactura run`'s pipeline, with autofill (and any
+    `extra_engines` after it); `settings` override the defaults below."""
+    values: dict[str, Any] = {
+        "allow_private_urls": True,
+        "log_level": "WARNING",
+        "task_timeout_seconds": 90,
+        **settings,
+    }
     request = Request(
         portals.url(name), ticket(folio, total), profile or PROFILE, out, "autofill", None
     )
-    return await run_once(settings, request)
+    return await run_once(Settings(**values), request)

@@ -11,27 +11,15 @@ import pytest
 
 from autofactura.core.cfdi.parse import parse_cfdi
 from tests.engine.conftest import SECRETS, run_portal
-from tests.portals.app import PortalServer
+from tests.portals.app import FORM_PORTALS, PortalServer
 from tests.portals.buyer import PROFILE
-
-COMPLETING = [
-    "clasico",
-    "tabla",
-    "placeholders",
-    "asistente",
-    "marco",
-    "combos",
-    "divs",
-    "gasolinera",
-    "errores",
-]
 
 
 def _folio() -> str:
     return f"T{uuid.uuid4().hex[:10].upper()}"
 
 
-@pytest.mark.parametrize("name", COMPLETING)
+@pytest.mark.parametrize("name", FORM_PORTALS)
 async def test_gets_and_verifies_the_invoice(
     portals: PortalServer, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,6 +17,7 @@ from autofactura.core.fiscal.validation import FiscalProfileData
 from autofactura.core.playbooks import service as playbooks
 from autofactura.core.playbooks.models import Playbook
 from autofactura.core.profiles import service as profiles
+from autofactura.core.queue import InlineQueue
 from autofactura.core.services import Services
 from autofactura.core.tasks import service as tasks
 from autofactura.core.tasks.models import Task
@@ -27,11 +28,6 @@ from tests.portals.buyer import PROFILE, ticket
 
 # What a stored playbook must never contain: the profile's personal data and the ticket's.
 PERSONAL = (PROFILE["taxId"], PROFILE["legalName"], PROFILE["zip"], PROFILE["email"])
-
-
-class _Inline:
-    def enqueue(self, task_id: uuid.UUID) -> None:
-        pass  # the test runs the task itself
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ async def create_ticket(
     new = tasks.NewTask(portals.url(portal), ticket_data, buyer.profile_id, require_confirmation)
     async with services.db.session() as session:
         task = await tasks.create(
-            session, buyer.user_id, new, allow_private_urls=True, queue=_Inline()
+            session, buyer.user_id, new, allow_private_urls=True, queue=InlineQueue()
         )
     return task.id
 

@@ -28,6 +28,18 @@ from tests.portals import (
 from tests.portals.ledger import Ledger
 from tests.support.stand_ins import serve_asgi
 
+# The portals a form filler can finish alone (no CAPTCHA, login wall or e-mail delivery).
+FORM_PORTALS = (
+    "clasico",
+    "tabla",
+    "placeholders",
+    "asistente",
+    "marco",
+    "combos",
+    "divs",
+    "gasolinera",
+    "errores",
+)
 PORTALS: dict[str, Callable[[Ledger], list[BaseRoute]]] = {
     "clasico": clasico.routes,
     "tabla": tabla.routes,

@@ -14,6 +14,7 @@ from autofactura.core.engine.runner import run_task
 from autofactura.core.fiscal.validation import FiscalProfileData
 from autofactura.core.profiles import repository as profile_rows
 from autofactura.core.profiles import service as profiles
+from autofactura.core.queue import InlineQueue
 from autofactura.core.services import Services
 from autofactura.core.tasks import service as tasks
 from autofactura.core.tasks.models import Task
@@ -22,11 +23,6 @@ from autofactura.core.users.service import ensure_user
 BUYER = FiscalProfileData(
     "EKU9003173C9", "ESCUELA KEMPER URGATE", "601", "26015", "G03", "compras@example.com"
 )
-
-
-class _Inline:
-    def enqueue(self, task_id: uuid.UUID) -> None:
-        pass  # the test runs the task itself
 
 
 @dataclass
@@ -77,6 +73,8 @@ async def start(
             profile = (await profile_rows.list_for_user(session, user_id))[0]
         ticket = tasks.TicketData(folio, date.today() - timedelta(days=1), Decimal("1234.50"))
         new = tasks.NewTask(url, ticket, profile.id, require_confirmation=require_confirmation)
-        task = await tasks.create(session, user_id, new, allow_private_urls=True, queue=_Inline())
+        task = await tasks.create(
+            session, user_id, new, allow_private_urls=True, queue=InlineQueue()
+        )
     runner = asyncio.create_task(run_task(run_services, task.id))
     return Running(services, user_id, task.id, runner)

@@ -3,10 +3,10 @@ we record from the agent (goals, URLs, portal messages) with the same placeholde
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from autofactura.core.autofill.values import Buyer
+from autofactura.core.privacy.redaction import replace_all
 
 
 def sensitive_data(buyer: Buyer) -> dict[str, str]:
@@ -27,11 +27,8 @@ def sensitive_data(buyer: Buyer) -> dict[str, str]:
 
 
 def redact(text: str, secrets: dict[str, str]) -> str:
-    """Every spelling of every secret replaced by its placeholder, longest first."""
-    for key, value in sorted(secrets.items(), key=lambda item: -len(item[1])):
-        if value:
-            text = re.sub(re.escape(value), f"<secret>{key}</secret>", text, flags=re.IGNORECASE)
-    return text
+    """Every spelling of every secret replaced by its placeholder."""
+    return replace_all(text, {value: f"<secret>{key}</secret>" for key, value in secrets.items()})
 
 
 def redact_json(value: Any, secrets: dict[str, str]) -> Any:

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from autofactura.core.autofill.text import normalize
+from autofactura.core.privacy.redaction import replace_all
 
 Values = Mapping[str, str]  # meaning ("taxId", "folio", "extra:<label>") -> this task's value
 
@@ -40,16 +41,12 @@ def _forms(meaning: str, value: str) -> list[str]:
 def redact(text: str, values: Values | None = None) -> str:
     """The text with this task's values replaced by their meanings, then personal-data
     shapes (an RFC, an e-mail, an amount, a long number) masked."""
-    by_form = {
-        form.casefold(): meaning
+    markers = {
+        form: "{" + meaning + "}"
         for meaning, value in (values or {}).items()
         for form in _forms(meaning, value)
     }
-    if by_form:
-        # One pass, longest first: a replaced value is never searched again.
-        alternatives = sorted(by_form, key=len, reverse=True)
-        pattern = re.compile("|".join(re.escape(form) for form in alternatives), re.I)
-        text = pattern.sub(lambda match: "{" + by_form[match.group().casefold()] + "}", text)
+    text = replace_all(text, markers)
     for shape, mark in _SHAPES:
         text = shape.sub(mark, text)
     return text
