@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from autofactura.core.autofill import buttons
 from autofactura.core.autofill.capture import download_buttons
-from autofactura.core.autofill.classify import classify
+from autofactura.core.autofill.classify import Classification, classify
 from autofactura.core.autofill.fill import CannotFill, already_has, fill
 from autofactura.core.autofill.finish import finish
 from autofactura.core.autofill.options import is_placeholder_option
@@ -70,6 +71,10 @@ async def driving(task_run: TaskRun, engine: str) -> AsyncIterator[_Drive | None
         drive.downloads_dir = session.downloads_dir
         drive.cdp_url = session.cdp_url
         yield drive
+
+
+# The same control on the same page classifies the same way: keep the answer.
+_classified = lru_cache(maxsize=2048)(classify)
 
 
 def _on_vendor_site(current: str, vendor_url: str) -> bool:
@@ -217,7 +222,7 @@ class _Drive:
                 break  # a postback replaced the page: what is left of this view is stale
             if found.disabled or _no_choices(found):
                 continue
-            meaning = classify(found.control, list(self.purchase.extra))
+            meaning = self._meaning(found)
             if meaning is None:
                 continue
             value = value_for(meaning.meaning, self.buyer, self.purchase, meaning.extra_label)
@@ -238,12 +243,13 @@ class _Drive:
             self.task_run.recorder.fill_page()
         return filled, await self.task_run.steps(done)
 
+    def _meaning(self, found: FoundControl) -> Classification | None:
+        """What the control is; each round asks up to three times (fill, waiting, missing)."""
+        return _classified(found.control, tuple(self.purchase.extra))
+
     def _waiting_fields(self, view: PageView) -> bool:
         """Fields we need that are still disabled: a lookup button usually enables them."""
-        return any(
-            found.disabled and classify(found.control, list(self.purchase.extra)) is not None
-            for found in view.controls
-        )
+        return any(found.disabled and self._meaning(found) is not None for found in view.controls)
 
     def _missing(self, view: PageView) -> list[str]:
         """Required fields still empty, or ours not holding their value: not ready to stamp."""
@@ -251,7 +257,7 @@ class _Drive:
         for found in view.controls:
             if found.disabled:
                 continue
-            meaning = classify(found.control, list(self.purchase.extra))
+            meaning = self._meaning(found)
             label = found.control.label or found.control.placeholder or found.control.name
             if meaning is None:
                 if found.required and not found.value and found.control.tag != "checkbox":
