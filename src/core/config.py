@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     # Built-in engines after preflight, in order: a learned playbook first (it steps aside
     # at once when the portal has none), then autofill, then the LLM agent when configured.
     engines: str = "playbook,autofill,agent"
+    # Invoices by e-mail (issue 7): each buyer gets <random>@inbound_domain; none → off.
+    inbound_domain: str | None = None
+    # The SMTP receiver: `autofactura mail`, or inside `serve` when smtp_port is set.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int | None = Field(None, ge=1, le=65535)
+    inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    # The HTTP inbound webhook (/inbound/email) for hosted mail services; none → off.
+    inbound_webhook_secret: str | None = None
+    inbound_webhook_tolerance_seconds: int = Field(300, ge=1)
+    # How long a task whose portal e-mailed the invoice waits for it before TIMEOUT.
+    email_wait_seconds: int = Field(24 * 3600, ge=1)
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
 
@@ -122,6 +133,14 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/") if value else None
+
+    @field_validator("inbound_domain")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        value = (value or "").strip().lower().strip(".")
+        if value and ("@" in value or "." not in value or " " in value):
+            raise ValueError("must be a mail domain such as facturas.example.com")
+        return value or None
 
     @field_validator("rate_limit_login", "rate_limit_register", "rate_limit_create_task")
     @classmethod
