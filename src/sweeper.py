@@ -9,7 +9,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from autofactura.core.services import Services
-from autofactura.core.tasks.sweeper import fail_abandoned, resend_orphaned, resend_pending
+from autofactura.core.tasks.sweeper import (
+    fail_abandoned,
+    fail_overdue_email,
+    resend_orphaned,
+    resend_pending,
+)
 
 log = logging.getLogger(__name__)
 PENDING_GRACE = timedelta(minutes=10)
@@ -28,6 +33,7 @@ async def run_sweeper(services: Services, *, resend_all_pending: bool) -> AsyncI
                 await resend_pending(services, grace)
                 await resend_orphaned(services)
                 await fail_abandoned(services)
+                await fail_overdue_email(services)
             except Exception:
                 log.exception("task sweep failed; trying again later")
             first = False

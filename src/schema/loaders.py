@@ -48,7 +48,8 @@ class Loaders:
             rows = await artifacts.for_tasks(session, self._user_id, task_ids)
         grouped: dict[uuid.UUID, list[Artifact]] = {i: [] for i in task_ids}
         for row in rows:
-            grouped[row.task_id].append(row)
+            if row.task_id is not None:  # always, since rows are these tasks' own
+                grouped[row.task_id].append(row)
         return [grouped[i] for i in task_ids]
 
     async def _invoices(self, task_ids: Sequence[uuid.UUID]) -> list[Invoice | None]:

@@ -89,7 +89,7 @@ class AgentRun:
             raise self.stopped
         if self.stop_reason == ENDED:
             await self._conclude()
-        if self.task_run.status.is_final:
+        if self.task_run.status.ends_run:
             return True
         return await self._hand_over()
 
@@ -233,7 +233,7 @@ class AgentRun:
         or the failure the portal showed), on a page nobody else is driving now."""
         for _ in range(_CONCLUDING_ROUNDS):
             await self.drive._round()
-            if self.task_run.status.is_final:
+            if self.task_run.status.ends_run:
                 return
 
     async def _hand_over(self) -> bool:
@@ -243,4 +243,4 @@ class AgentRun:
         message = OVER_BUDGET if self.stop_reason == OVER_BUDGET else GAVE_UP
         await self.task_run.need_intervention(InterventionReason.UNKNOWN_STATE, message)
         await self._conclude()  # the buyer may have brought the invoice on screen
-        return self.task_run.status.is_final
+        return self.task_run.status.ends_run

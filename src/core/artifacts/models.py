@@ -21,7 +21,8 @@ class Artifact(IdMixin, TimestampMixin, Base):
         ),
     )
 
-    task_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    # None for the files of an invoice that arrived by e-mail for none of the buyer's tasks.
+    task_id: Mapped[uuid.UUID | None] = mapped_column(index=True, default=None)
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )

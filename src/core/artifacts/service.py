@@ -40,8 +40,11 @@ def key_name(name: str) -> str:
     return safe[-MAX_KEY_NAME:].lstrip("._") or "file"
 
 
-def storage_key(user_id: uuid.UUID, task_id: uuid.UUID, artifact_id: uuid.UUID, name: str) -> str:
-    return f"{user_id}/{task_id}/{artifact_id}-{key_name(name)}"
+def storage_key(
+    user_id: uuid.UUID, task_id: uuid.UUID | None, artifact_id: uuid.UUID, name: str
+) -> str:
+    folder = task_id or "inbox"  # an e-mailed invoice for none of the buyer's tasks
+    return f"{user_id}/{folder}/{artifact_id}-{key_name(name)}"
 
 
 async def save(
@@ -53,7 +56,22 @@ async def save(
     data: bytes,
     content_type: str,
 ) -> Artifact:
-    """Store `data` and add its row to the caller's session (committed with it).
+    """Store `data` as the task's file (see `save_for`)."""
+    return await save_for(session, storage, task.user_id, task.id, kind, name, data, content_type)
+
+
+async def save_for(
+    session: AsyncSession,
+    storage: ArtifactStorage,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID | None,
+    kind: str,
+    name: str,
+    data: bytes,
+    content_type: str,
+) -> Artifact:
+    """Store `data` and add its row to the caller's session (committed with it); with no
+    task it is the user's own (an invoice that arrived by e-mail for no task).
 
     The bytes are written first: a rolled-back transaction leaves an orphan file, never a
     row that points at nothing.
@@ -65,12 +83,12 @@ async def save(
         content_type = DEFAULT_CONTENT_TYPE
     artifact_id = uuid.uuid4()
     display = clean_name(name)
-    key = storage_key(task.user_id, task.id, artifact_id, display)
+    key = storage_key(user_id, task_id, artifact_id, display)
     await storage.put(key, data, content_type)
     row = Artifact(
         id=artifact_id,
-        task_id=task.id,
-        user_id=task.user_id,
+        task_id=task_id,
+        user_id=user_id,
         kind=kind,
         name=display,
         content_type=content_type,

@@ -66,7 +66,8 @@ async def driving(task_run: TaskRun, engine: str) -> AsyncIterator[_Drive | None
         yield None
         return
     async with open_page(task_run.browser()) as (portal, session):
-        drive = _Drive(task_run, portal, buyer_of(profile), purchase_of(task_run.ticket))
+        buyer = buyer_of(profile, await task_run.delivery_email(profile))
+        drive = _Drive(task_run, portal, buyer, purchase_of(task_run.ticket))
         drive.engine = engine  # the engine a final state is recorded for
         drive.downloads_dir = session.downloads_dir
         drive.cdp_url = session.cdp_url

@@ -12,31 +12,15 @@ from autofactura.core.autofill.outcome import Reading, Signal
 from autofactura.core.autofill.scan import PageView
 from autofactura.core.cfdi.files import InvoiceFile
 from autofactura.core.cfdi.parse import Cfdi, NotACfdi, parse_cfdi
-from autofactura.core.cfdi.verify import Expected, Mismatch, verify
+from autofactura.core.cfdi.verify import Expected, mismatch_reason, verify
 from autofactura.core.engine.run import TaskRun
 from autofactura.core.tasks.status import FailureCode
 
 if TYPE_CHECKING:
     from autofactura.core.autofill.engine import _Drive
 
-FIELD_NAMES = {
-    "receptor.rfc": "el RFC",
-    "receptor.name": "la razón social",
-    "receptor.taxSystem": "el régimen fiscal",
-    "receptor.zip": "el código postal",
-    "receptor.cfdiUse": "el uso de CFDI",
-    "total": "el total",
-}
 EMAILED = "El portal envió la factura a tu correo; no mostró archivos para descargar."
 NO_FILES = "El portal dijo que la factura está lista, pero no pudimos descargar el XML."
-
-
-def mismatch_reason(mismatches: list[Mismatch]) -> str:
-    fields = ", ".join(FIELD_NAMES.get(m.field, m.field) for m in mismatches)
-    return (
-        f"La factura que emitió el portal no coincide con tu ticket o tu perfil: {fields}. "
-        "No la des por buena; pide al comercio que la corrija."
-    )
 
 
 def _first_cfdi(files: list[InvoiceFile]) -> Cfdi | None:
@@ -58,7 +42,10 @@ async def finish(
     cfdi = _first_cfdi(captured.files)
     if cfdi is None:
         if reading is not None and reading.signal is Signal.EMAILED:
-            await task_run.complete(drive.engine, EMAILED)
+            if task_run.inbound_email:  # it went to us: wait for it, holding nothing
+                await task_run.await_email(drive.engine)
+            else:
+                await task_run.complete(drive.engine, EMAILED)
             return True
         await task_run.fail(FailureCode.PORTAL_ERROR, NO_FILES, drive.engine)
         return True

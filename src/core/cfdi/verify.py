@@ -138,6 +138,24 @@ def _total(cfdi: Cfdi, expected: Expected) -> Mismatch | None:
     return Mismatch("total", str(want), str(found), message)
 
 
+FIELD_NAMES = {
+    "receptor.rfc": "el RFC",
+    "receptor.name": "la razón social",
+    "receptor.taxSystem": "el régimen fiscal",
+    "receptor.zip": "el código postal",
+    "receptor.cfdiUse": "el uso de CFDI",
+    "total": "el total",
+}
+
+
+def mismatch_reason(mismatches: list[Mismatch]) -> str:
+    fields = ", ".join(FIELD_NAMES.get(m.field, m.field) for m in mismatches)
+    return (
+        f"La factura que emitió el portal no coincide con tu ticket o tu perfil: {fields}. "
+        "No la des por buena; pide al comercio que la corrija."
+    )
+
+
 _CHECKS = (_rfc, _name, _tax_system, _zip, _cfdi_use, _total)
 
 

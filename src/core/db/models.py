@@ -4,9 +4,20 @@ from autofactura.core.artifacts.models import Artifact
 from autofactura.core.db.base import Base
 from autofactura.core.events.models import TaskEvent
 from autofactura.core.invoices.models import Invoice
+from autofactura.core.mail.models import InboundMessage
 from autofactura.core.playbooks.models import Playbook
 from autofactura.core.profiles.models import FiscalProfile
 from autofactura.core.tasks.models import Task
 from autofactura.core.users.models import User
 
-__all__ = ["Artifact", "Base", "FiscalProfile", "Invoice", "Playbook", "Task", "TaskEvent", "User"]
+__all__ = [
+    "Artifact",
+    "Base",
+    "FiscalProfile",
+    "InboundMessage",
+    "Invoice",
+    "Playbook",
+    "Task",
+    "TaskEvent",
+    "User",
+]

@@ -31,14 +31,15 @@ class Preflight:
         return not self.problems
 
 
-def buyer_of(profile: FiscalProfile) -> Buyer:
+def buyer_of(profile: FiscalProfile, email: str | None = None) -> Buyer:
+    """The values portals get; `email` is where the invoice goes (default: the profile's)."""
     return Buyer(
         profile.tax_id,
         profile.legal_name,
         profile.tax_system,
         profile.zip,
         profile.cfdi_use,
-        profile.email,
+        email or profile.email,
     )
 
 

@@ -24,6 +24,7 @@ from autofactura.core.events import recorder
 from autofactura.core.events.bus import Subscription, task_channel
 from autofactura.core.events.models import EventType
 from autofactura.core.invoices import service as invoices
+from autofactura.core.mail import addresses, settle
 from autofactura.core.playbooks import service as playbooks
 from autofactura.core.playbooks.recorder import Recorder
 from autofactura.core.profiles import repository as profiles
@@ -54,6 +55,8 @@ class TaskRun:
         self.claims = task.claims
         self.require_confirmation = task.require_confirmation
         self.has_fallback = False  # set by the runner: another engine follows this one
+        # The buyer's inbound address when portals got it instead of the profile's e-mail.
+        self.inbound_email: str | None = None
         # What the engines did, without the values: the portal's playbook once it completes.
         self.recorder = Recorder.for_ticket(self.ticket)
         self._subscription: Subscription | None = None
@@ -92,6 +95,33 @@ class TaskRun:
             return None
         async with self.services.db.session() as session:
             return await profiles.get(session, self.user_id, self.fiscal_profile_id)
+
+    async def delivery_email(self, profile: FiscalProfile) -> str:
+        """The address portals get: the buyer's inbound address when the profile uses it
+        (an e-mailed invoice then reaches the task), else the profile's own e-mail."""
+        if not addresses.uses_inbound(self.services.settings, profile):
+            return profile.email
+        async with self.services.db.session() as session:
+            address = await addresses.address_for(session, self.services.settings, self.user_id)
+        self.inbound_email = address
+        return address or profile.email
+
+    async def await_email(self, engine: str) -> None:
+        """The portal e-mailed the invoice to the inbound address: let the worker and the
+        browser go and wait for it (or take one that arrived already)."""
+        await self._browser.close()
+        wait = self.services.settings.email_wait_seconds
+        until = utcnow() + timedelta(seconds=wait)
+        message = (
+            f"El portal envió la factura a tu buzón de autofactura ({self.inbound_email}); "
+            f"la esperamos hasta {_duration(wait)} y la verificamos al llegar."
+        )
+        outcome = Outcome(engine=engine, message=message, awaiting_email_until=until)
+        await self._move(TaskStatus.AWAITING_EMAIL, outcome, completed_by=engine)
+        async with self.services.db.session() as session:
+            task = await self._load(session, lock=True)
+            if await settle.claim_kept(session, self.services.storage, task):
+                self.status = task.task_status
 
     async def keep_invoice(
         self, cfdi: Cfdi, mismatches: list[Mismatch], files: list[InvoiceFile]
@@ -188,6 +218,7 @@ class TaskRun:
                     completed_by,
                     self.recorder,
                     self.fiscal_profile_id,
+                    delivery_email=self.inbound_email,
                 )
             self.status = target
 
@@ -268,5 +299,7 @@ class _Recheck(Exception):
 def _duration(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} segundo{'s' if seconds != 1 else ''}"
-    minutes = round(seconds / 60)
-    return f"{minutes} minuto{'s' if minutes != 1 else ''}"
+    if seconds < 2 * 3600:
+        minutes = round(seconds / 60)
+        return f"{minutes} minuto{'s' if minutes != 1 else ''}"
+    return f"{round(seconds / 3600)} horas"

@@ -38,7 +38,7 @@ async def claim(services: Services, task_id: uuid.UUID) -> Task | None:
     """Take the task for this worker, or None when there is nothing to do."""
     async with services.db.session() as session:
         task = await session.get(Task, task_id, with_for_update=services.db.is_postgres)
-        if task is None or task.task_status.is_final:
+        if task is None or task.task_status.ends_run:
             return None
         now = utcnow()
         if task.task_status in _LIVE:

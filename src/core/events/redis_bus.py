@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Sequence
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -72,7 +73,8 @@ class RedisBus:
                 await self._reader
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+                # Any: older redis-py releases leave aclose unannotated, newer ones do not.
+                await cast(Any, self._pubsub).aclose()
 
     async def _ensure_reader(self) -> None:
         if self._reader is None or self._reader.done():
@@ -105,7 +107,7 @@ class RedisBus:
         old, self._pubsub = self._pubsub, None
         if old is not None:
             with contextlib.suppress(RedisError, OSError):
-                await old.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+                await cast(Any, old).aclose()
         try:
             async with self._lock:
                 await self._connect()

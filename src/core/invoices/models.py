@@ -1,4 +1,5 @@
-"""The invoices table: one row per task, the CFDI's facts and its stored files."""
+"""The invoices table: one row per task, the CFDI's facts and its stored files; a CFDI that
+arrived by e-mail (or upload) for none of the buyer's tasks is kept with no task."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class Invoice(IdMixin, TimestampMixin, Base):
         UniqueConstraint("task_id", name="uq_invoices_task_id"),
     )
 
-    task_id: Mapped[UUID] = mapped_column()
+    task_id: Mapped[UUID | None] = mapped_column(default=None)
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     uuid: Mapped[str] = mapped_column(String(36), index=True)
     total: Mapped[str] = mapped_column(String(20))  # exact decimal text, as stamped
@@ -39,3 +40,6 @@ class Invoice(IdMixin, TimestampMixin, Base):
     pdf_artifact_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("artifacts.id", ondelete="SET NULL"), default=None
     )
+    # How it reached us: "portal" (an engine downloaded it), "email" or "upload".
+    source: Mapped[str] = mapped_column(String(16), default="portal", server_default="portal")
+    issued_at: Mapped[str | None] = mapped_column(String(32), default=None)  # CFDI Fecha

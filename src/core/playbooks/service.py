@@ -70,6 +70,8 @@ async def completed(
     engine: str,
     recorder: Recorder,
     fiscal_profile_id: uuid.UUID | None,
+    *,
+    delivery_email: str | None = None,
 ) -> None:
     """The task just completed (same transaction): count the replay that did it, or learn
     the flow the other engines recorded. Never fails the completion: a playbook is a
@@ -90,6 +92,8 @@ async def completed(
             recorder.hide(
                 profile_values(profile.tax_id, profile.legal_name, profile.zip, profile.email)
             )
+            if delivery_email:  # what portals got instead of the profile's e-mail
+                recorder.hide({"email": delivery_email})
             await learn(session, user_id, domain, list(recorder.actions), engine)
     except SQLAlchemyError:
         # E.g. another task of the same buyer learned this portal a moment ago.

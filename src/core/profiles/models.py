@@ -25,4 +25,7 @@ class FiscalProfile(IdMixin, TimestampMixin, Base):
     cfdi_use: Mapped[str] = mapped_column(String(4))
     # The buyer confirmed the RFC is exactly as the SAT printed it despite its check digit.
     tax_id_confirmed: Mapped[bool] = mapped_column(default=False)
+    # Give portals the buyer's inbound address instead of `email`, so an e-mailed invoice
+    # reaches the task; None is the default: on whenever an inbound domain is configured.
+    use_inbound_email: Mapped[bool | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -28,6 +28,7 @@ _STATES = {
     TaskStatus.RUNNING: "en proceso",
     TaskStatus.PAUSED: "en pausa",
     TaskStatus.INTERVENTION_NEEDED: "esperando tu ayuda",
+    TaskStatus.AWAITING_EMAIL: "esperando la factura por correo",
     TaskStatus.COMPLETED: "terminada",
     TaskStatus.FAILED: "fallida",
     TaskStatus.CANCELLED: "cancelada",
@@ -54,6 +55,7 @@ class Outcome:
     intervention_reason: InterventionReason | None = None
     engine: str | None = None
     message: str | None = None
+    awaiting_email_until: datetime | None = None  # with AWAITING_EMAIL
 
 
 def _values(task: Task, target: TaskStatus, outcome: Outcome, now: datetime) -> dict[str, object]:
@@ -66,6 +68,8 @@ def _values(task: Task, target: TaskStatus, outcome: Outcome, now: datetime) -> 
         values["started_at"] = now
     if target.is_final:
         values.update(completed_at=now, lease_expires_at=None)
+    if target is TaskStatus.AWAITING_EMAIL:  # no worker holds it while it waits
+        values.update(lease_expires_at=None, awaiting_email_until=outcome.awaiting_email_until)
     if target is TaskStatus.FAILED:
         values.update(failure_code=outcome.failure_code, failure_reason=outcome.failure_reason)
     if target is TaskStatus.PENDING:  # a new attempt starts clean
@@ -79,6 +83,7 @@ def _values(task: Task, target: TaskStatus, outcome: Outcome, now: datetime) -> 
             engine=None,
             live_url=None,
             lease_expires_at=None,
+            awaiting_email_until=None,
         )
     if outcome.engine:
         values["engine"] = outcome.engine
@@ -115,8 +120,13 @@ def status_payload(task: Task, outcome: Outcome) -> dict[str, object]:
         ("failureReason", task.failure_reason),
         ("interventionReason", task.intervention_reason),
         ("engine", task.engine),
+        ("awaitingEmailUntil", _iso(outcome.awaiting_email_until)),
         ("message", outcome.message),
     ):
         if value is not None:
             payload[key] = value
     return payload
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

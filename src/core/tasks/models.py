@@ -18,6 +18,8 @@ class Task(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_tasks_user_created", "user_id", "created_at", "id"),
         Index("ix_tasks_user_status", "user_id", "status"),
+        # The sweeper's look for tasks whose e-mailed invoice is overdue.
+        Index("ix_tasks_awaiting_email", "status", "awaiting_email_until"),
         # Target of the (task_id, user_id) foreign keys: a row can't hang off another's task.
         UniqueConstraint("id", "user_id", name="uq_tasks_id_user"),
     )
@@ -50,6 +52,9 @@ class Task(IdMixin, TimestampMixin, Base):
     # (a dead worker or browser). Bounded, so a portal that kills Chromium every time
     # fails instead of being retried forever.
     claims: Mapped[int] = mapped_column(default=0, server_default="0")
+    # AWAITING_EMAIL: the portal e-mailed the invoice to the buyer's inbound address; the
+    # task fails with TIMEOUT if it has not arrived by then.
+    awaiting_email_until: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property

@@ -10,6 +10,9 @@ class TaskStatus(StrEnum):
     RUNNING = "RUNNING"
     PAUSED = "PAUSED"
     INTERVENTION_NEEDED = "INTERVENTION_NEEDED"
+    # The portal e-mailed the invoice to the buyer's inbound address: no worker or browser
+    # is held; the e-mail (or an upload) completes the task, or it times out.
+    AWAITING_EMAIL = "AWAITING_EMAIL"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
@@ -17,6 +20,11 @@ class TaskStatus(StrEnum):
     @property
     def is_final(self) -> bool:
         return self in _FINAL
+
+    @property
+    def ends_run(self) -> bool:
+        """Nothing is left for an engine to do: final, or waiting for the e-mail."""
+        return self in _FINAL or self is TaskStatus.AWAITING_EMAIL
 
     def can_move_to(self, target: TaskStatus) -> bool:
         return target in _ALLOWED[self]
@@ -30,10 +38,14 @@ _ALLOWED: dict[TaskStatus, frozenset[TaskStatus]] = {
         {
             TaskStatus.PAUSED,
             TaskStatus.INTERVENTION_NEEDED,
+            TaskStatus.AWAITING_EMAIL,
             TaskStatus.COMPLETED,
             TaskStatus.FAILED,
             TaskStatus.CANCELLED,
         }
+    ),
+    TaskStatus.AWAITING_EMAIL: frozenset(
+        {TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED}
     ),
     TaskStatus.PAUSED: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELLED, TaskStatus.FAILED}),
     TaskStatus.INTERVENTION_NEEDED: frozenset(

@@ -1,6 +1,7 @@
 """The backstop that keeps tasks from getting stuck: re-sends PENDING tasks whose message
 was lost and live tasks whose worker vanished (lease expired: another worker takes them
-over), and fails those still abandoned long after."""
+over), fails those still abandoned long after, and times out tasks whose e-mailed invoice
+never came."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from autofactura.core.tasks.status import FailureCode, TaskStatus
 log = logging.getLogger(__name__)
 _LIVE = [TaskStatus.RUNNING.value, TaskStatus.PAUSED.value, TaskStatus.INTERVENTION_NEEDED.value]
 LOST = "El proceso que atendía la tarea se detuvo; puedes reintentarla."
+NO_EMAIL = (
+    "La factura no llegó por correo a tiempo. Pide al comercio que la reenvíe a tu buzón de "
+    "autofactura, o súbela tú con uploadInvoice; también puedes reintentar la tarea."
+)
 
 
 async def resend_pending(services: Services, older_than: timedelta) -> int:
@@ -44,35 +49,40 @@ async def _resend(services: Services, condition: ColumnElement[bool]) -> int:
 
 async def fail_abandoned(services: Services) -> int:
     cutoff = utcnow() - timedelta(seconds=services.settings.stale_task_seconds)
-    async with services.db.session() as session:
-        rows = await session.execute(
-            select(Task)
-            .where(
-                Task.status.in_(_LIVE),
-                or_(
-                    Task.lease_expires_at <= cutoff,
-                    Task.lease_expires_at.is_(None) & (Task.updated_at <= cutoff),
-                ),
-            )
-            .limit(1000)
-        )
-        tasks = list(rows.scalars())
+    condition = Task.status.in_(_LIVE) & or_(
+        Task.lease_expires_at <= cutoff,
+        Task.lease_expires_at.is_(None) & (Task.updated_at <= cutoff),
+    )
+    failed = await _fail(services, condition, FailureCode.INTERNAL, LOST)
+    if failed:
+        log.warning("failed %d abandoned tasks", failed)
+    return failed
+
+
+async def fail_overdue_email(services: Services) -> int:
+    """AWAITING_EMAIL past its deadline: FAILED/TIMEOUT, saying what the buyer can do."""
+    condition = (Task.status == TaskStatus.AWAITING_EMAIL.value) & (
+        Task.awaiting_email_until <= utcnow()
+    )
+    return await _fail(services, condition, FailureCode.TIMEOUT, NO_EMAIL)
+
+
+async def _fail(
+    services: Services, condition: ColumnElement[bool], code: FailureCode, reason: str
+) -> int:
+    async with services.db.session(readonly=True) as session:
+        rows = await session.execute(select(Task.id).where(condition).limit(1000))
+        ids = list(rows.scalars())
     failed = 0
-    for task in tasks:
+    outcome = Outcome(failure_code=code, failure_reason=reason, message=reason)
+    for task_id in ids:
         async with services.db.session() as session:
-            fresh = await session.get(Task, task.id)
+            fresh = await session.get(Task, task_id)
             if fresh is None:
                 continue
             try:
-                await move(
-                    session,
-                    fresh,
-                    TaskStatus.FAILED,
-                    Outcome(failure_code=FailureCode.INTERNAL, failure_reason=LOST, message=LOST),
-                )
+                await move(session, fresh, TaskStatus.FAILED, outcome)
                 failed += 1
             except IllegalTransition:
-                pass  # it moved on meanwhile
-    if failed:
-        log.warning("failed %d abandoned tasks", failed)
+                pass  # it moved on meanwhile (the e-mail came, the buyer cancelled)
     return failed

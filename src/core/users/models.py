@@ -14,3 +14,6 @@ class User(IdMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     # Null for Supabase accounts: their password lives in Supabase Auth.
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    # The random local part of the buyer's inbound address (<part>@inbound domain), made
+    # on first use; unguessable, since whoever knows it can send the buyer invoices.
+    inbound_local_part: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
