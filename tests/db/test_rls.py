@@ -52,7 +52,7 @@ async def engine(database_url: str, database: Database) -> AsyncEngine:
 async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
     a, b = uuid.uuid4(), uuid.uuid4()
     profile, task, artifact, invoice = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    playbook = uuid.uuid4()
+    playbook, message = uuid.uuid4(), uuid.uuid4()
     async with engine.begin() as conn:
         for user in (a, b):
             await conn.execute(
@@ -67,6 +67,7 @@ async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
         await conn.execute(_insert("artifacts"), {"id": artifact, "user": a, "task": task})
         await conn.execute(_insert("invoices"), {"id": invoice, "user": a, "task": task})
         await conn.execute(_insert("playbooks"), {"id": playbook, "user": a})
+        await conn.execute(_insert("inbound_messages"), {"id": message, "user": a})
     ids: dict[str, object] = {
         "users": a,
         "fiscal_profiles": profile,
@@ -75,6 +76,7 @@ async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
         "artifacts": artifact,
         "invoices": invoice,
         "playbooks": playbook,
+        "inbound_messages": message,
     }
     yield Rows(a=a, b=b, ids=ids)
     async with engine.begin() as conn:
@@ -115,6 +117,10 @@ def _insert(table: str) -> TextClause:
             "insert into playbooks (id, user_id, domain, actions, learned_by, successes, "
             "failures, created_at, updated_at) values (:id, :user, 'facturacion.example.mx', "
             "'[{\"action\": \"finish\"}]'::jsonb, 'autofill', 0, 0, now(), now())"
+        ),
+        "inbound_messages": (
+            "insert into inbound_messages (id, user_id, sha256, channel, invoices, matched, "
+            "created_at) values (:id, :user, repeat('0', 64), 'smtp', 0, 0, now())"
         ),
     }[table]
     return text(sql)
@@ -209,6 +215,7 @@ async def test_other_user_cannot_insert_rows_for_the_owner(engine: AsyncEngine, 
         "artifacts": {"id": uuid.uuid4(), "task": rows.ids["tasks"], "user": rows.a},
         "invoices": {"id": uuid.uuid4(), "task": rows.ids["tasks"], "user": rows.a},
         "playbooks": {"id": uuid.uuid4(), "user": rows.a},
+        "inbound_messages": {"id": uuid.uuid4(), "user": rows.a},
     }
     for table in TABLES:
         with pytest.raises(DBAPIError) as error:
