@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from autofactura.core.mail import addresses
 from autofactura.core.users import repository as users
 from autofactura.schema.context import Info
 from autofactura.schema.errors import user_errors
@@ -31,7 +32,10 @@ async def login(info: Info, email: str, password: str) -> LoginResult:
 
 async def me(info: Info) -> User:
     principal = await info.context.principal()
-    async with info.context.db.session(principal.user_id, readonly=True) as session:
+    settings = info.context.services.settings
+    # A write only the first time: the inbound address is made on first use.
+    async with info.context.db.session(principal.user_id) as session:
         user = await users.get(session, principal.user_id)
+        inbound = await addresses.address_for(session, settings, principal.user_id)
     email = user.email if user else (principal.email or "")
-    return User(id=strawberry.ID(str(principal.user_id)), email=email)
+    return User(id=strawberry.ID(str(principal.user_id)), email=email, inbound_email=inbound)

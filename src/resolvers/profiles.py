@@ -31,7 +31,11 @@ async def create_fiscal_profile(info: Info, input: FiscalProfileInput) -> Create
     user_id = await info.context.user_id()
     async with info.context.db.session(user_id) as session:
         row = await service.create(
-            session, user_id, input.to_data(), tax_id_confirmed=input.tax_id_confirmed
+            session,
+            user_id,
+            input.to_data(),
+            tax_id_confirmed=input.tax_id_confirmed,
+            use_inbound_email=input.use_inbound_email,
         )
     return FiscalProfile.from_model(row)
 

@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from autofactura.core.config import Settings
 from autofactura.resolvers import auth as auth_r
+from autofactura.resolvers import invoices as invoice_r
 from autofactura.resolvers import nodes as node_r
 from autofactura.resolvers import playbooks as playbook_r
 from autofactura.resolvers import profiles as profile_r
@@ -33,6 +34,7 @@ from autofactura.schema.limits import limits_rule
 from autofactura.schema.permissions import IsAuthenticated
 from autofactura.schema.types.auth import User
 from autofactura.schema.types.connection import TaskConnection
+from autofactura.schema.types.invoice import Invoice
 from autofactura.schema.types.playbook import Playbook
 from autofactura.schema.types.profile import FiscalProfile
 from autofactura.schema.types.task import Task
@@ -57,6 +59,11 @@ class Query:
     playbooks: list[Playbook] = strawberry.field(
         resolver=playbook_r.playbooks, permission_classes=authenticated
     )
+    unmatched_invoices: list[Invoice] = strawberry.field(
+        resolver=invoice_r.unmatched_invoices,
+        permission_classes=authenticated,
+        description="Invoices that reached your inbox for none of your tasks, newest first.",
+    )
 
 
 @strawberry.type
@@ -79,6 +86,12 @@ class Mutation:
     retry_task = strawberry.mutation(resolver=task_r.retry_task, permission_classes=authenticated)
     delete_playbook = strawberry.mutation(
         resolver=playbook_r.delete_playbook, permission_classes=authenticated
+    )
+    upload_invoice = strawberry.mutation(
+        resolver=invoice_r.upload_invoice,
+        permission_classes=authenticated,
+        description="Attach a CFDI XML by hand: to `taskId` if it is that task's invoice, "
+        "else to the waiting task it matches, else kept with your unmatched invoices.",
     )
 
 

@@ -25,6 +25,10 @@ class FiscalProfileInput:
         default=False,
         description="Set when the RFC fails its check digit but is exactly as the SAT printed it.",
     )
+    use_inbound_email: bool | None = strawberry.field(
+        default=None,
+        description="Give portals your inbound address instead of `email` (null: the default).",
+    )
 
     def to_data(self) -> FiscalProfileData:
         return FiscalProfileData(
@@ -46,6 +50,7 @@ class FiscalProfilePatch:
     cfdi_use: str | None = None
     email: str | None = None
     tax_id_confirmed: bool | None = None
+    use_inbound_email: bool | None = None
 
     def to_changes(self) -> ProfileChanges:
         return ProfileChanges(**{k: getattr(self, k) for k in ProfileChanges.__dataclass_fields__})

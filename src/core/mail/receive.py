@@ -143,7 +143,7 @@ async def keep_all(
     pool = await candidates.candidates(session, user_id)
     kept = matched = 0
     for item in found:
-        if await _on_a_task(session, user_id, item.cfdi.uuid):
+        if await on_a_task(session, user_id, item.cfdi.uuid):
             continue  # this invoice already reached its task (another copy of the e-mail)
         chosen = matching.best(item.cfdi, item.xml, pool)
         if chosen is not None and await _still_takes(session, services, chosen.task):
@@ -160,7 +160,7 @@ async def keep_all(
     return kept, matched
 
 
-async def _on_a_task(session: AsyncSession, user_id: uuid.UUID, cfdi_uuid: str) -> bool:
+async def on_a_task(session: AsyncSession, user_id: uuid.UUID, cfdi_uuid: str) -> bool:
     query = select(Invoice.id).where(
         Invoice.user_id == user_id, Invoice.uuid == cfdi_uuid, Invoice.task_id.is_not(None)
     )

@@ -26,6 +26,7 @@ class ProfileChanges:
     cfdi_use: str | None = None
     email: str | None = None
     tax_id_confirmed: bool | None = None
+    use_inbound_email: bool | None = None
 
 
 def _checked(data: FiscalProfileData, tax_id_confirmed: bool) -> FiscalProfileData:
@@ -70,13 +71,14 @@ async def create(
     data: FiscalProfileData,
     *,
     tax_id_confirmed: bool = False,
+    use_inbound_email: bool | None = None,
 ) -> FiscalProfile:
     clean = _checked(data, tax_id_confirmed)
     if len(await repository.list_for_user(session, user_id)) >= MAX_PROFILES:
         raise Conflict(
             f"Puedes tener hasta {MAX_PROFILES} perfiles fiscales.", code="TOO_MANY_PROFILES"
         )
-    profile = FiscalProfile(user_id=user_id)
+    profile = FiscalProfile(user_id=user_id, use_inbound_email=use_inbound_email)
     _apply(profile, clean, tax_id_confirmed)
     return await repository.add(session, profile)
 
@@ -86,7 +88,8 @@ async def update(
 ) -> FiscalProfile:
     profile = await get(session, user_id, profile_id)
     current = _data_of(profile)
-    fields = {k: v for k, v in vars(changes).items() if v is not None and k != "tax_id_confirmed"}
+    flags = ("tax_id_confirmed", "use_inbound_email")
+    fields = {k: v for k, v in vars(changes).items() if v is not None and k not in flags}
     merged = replace(current, **fields)
     # A confirmation covers the RFC it was given for; a new RFC needs its own.
     confirmed = changes.tax_id_confirmed
@@ -94,6 +97,8 @@ async def update(
         confirmed = profile.tax_id_confirmed and "tax_id" not in fields
     clean = _checked(merged, confirmed)
     _apply(profile, clean, confirmed)
+    if changes.use_inbound_email is not None:
+        profile.use_inbound_email = changes.use_inbound_email
     await session.flush()
     return profile
 

@@ -11,6 +11,11 @@ from autofactura.core.users.service import SignedIn
 class User:
     id: strawberry.ID
     email: str
+    inbound_email: str | None = strawberry.field(
+        default=None,
+        description="Your autofactura inbox: portals that e-mail invoices send them here and "
+        "we match them to your tasks. Null when the service has no inbound domain.",
+    )
 
 
 @strawberry.type

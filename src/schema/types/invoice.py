@@ -1,8 +1,11 @@
-"""The stamped invoice (CFDI) a task obtained: its facts and links to its XML and PDF."""
+"""The stamped invoice (CFDI) a task obtained, or one that arrived for none of the buyer's
+tasks: its facts and links to its XML and PDF."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -10,6 +13,10 @@ import strawberry
 from autofactura.core.artifacts import links
 from autofactura.core.invoices.models import Invoice as InvoiceModel
 from autofactura.schema.context import Info
+from autofactura.schema.ids import encode
+
+if TYPE_CHECKING:
+    from autofactura.schema.types.task import Task
 
 _CENT = Decimal("0.01")
 
@@ -24,6 +31,7 @@ def _amount(text: str) -> Decimal:
 
 @strawberry.type(description="The CFDI the vendor stamped for the task, as read from its XML.")
 class Invoice:
+    id: strawberry.ID = strawberry.field(description="This record's id (not the CFDI's UUID).")
     uuid: str = strawberry.field(description="The folio fiscal (UUID of the SAT stamp).")
     total: Decimal
     issuer_rfc: str
@@ -34,6 +42,14 @@ class Invoice:
     )
     mismatches: list[str] = strawberry.field(
         description='Fields that did not match, e.g. "receptor.rfc" or "total".'
+    )
+    source: str = strawberry.field(
+        description='How it reached us: "portal" (downloaded), "email" or "upload".'
+    )
+    issued_at: str | None = strawberry.field(description="The CFDI's Fecha, as stamped.")
+    received_at: datetime
+    task_id: strawberry.ID | None = strawberry.field(
+        description="The task it belongs to; null for an invoice that matched none."
     )
     xml_artifact_id: strawberry.Private[UUID | None]
     pdf_artifact_id: strawberry.Private[UUID | None]
@@ -56,6 +72,7 @@ class Invoice:
     @classmethod
     def from_model(cls, row: InvoiceModel) -> Invoice:
         return cls(
+            id=strawberry.ID(str(row.id)),
             uuid=row.uuid,
             total=_amount(row.total),
             issuer_rfc=row.issuer_rfc,
@@ -63,7 +80,19 @@ class Invoice:
             receptor_rfc=row.receptor_rfc,
             verified=row.verified,
             mismatches=[str(m["field"]) for m in row.mismatches],
+            source=row.source,
+            issued_at=row.issued_at,
+            received_at=row.created_at,
+            task_id=strawberry.ID(encode("Task", row.task_id)) if row.task_id else None,
             xml_artifact_id=row.xml_artifact_id,
             pdf_artifact_id=row.pdf_artifact_id,
             user_id=row.user_id,
         )
+
+
+@strawberry.type(description="What uploadInvoice did with the CFDI.")
+class InvoiceUpload:
+    invoice: Invoice
+    task: Annotated[Task, strawberry.lazy("autofactura.schema.types.task")] | None = (
+        strawberry.field(description="The task it completed or joined; null when it matched none.")
+    )

@@ -29,6 +29,17 @@ class FiscalProfile(relay.Node):
     )
     created_at: datetime
     updated_at: datetime
+    stored_use_inbound_email: strawberry.Private[bool | None]
+
+    @strawberry.field(
+        description="Portals get your autofactura inbound address (me.inboundEmail) instead "
+        "of `email`, so an e-mailed invoice reaches the task. Default: on when the service "
+        "has an inbound domain."
+    )
+    def use_inbound_email(self, info: Info) -> bool:
+        if not info.context.services.settings.inbound_domain:
+            return False
+        return self.stored_use_inbound_email is not False
 
     @strawberry.field(description="'moral' (12-character RFC) or 'fisica' (13).")
     def person_type(self) -> str:
@@ -51,6 +62,7 @@ class FiscalProfile(relay.Node):
             tax_id_confirmed=row.tax_id_confirmed,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            stored_use_inbound_email=row.use_inbound_email,
         )
 
     @classmethod

@@ -17,6 +17,7 @@ from autofactura.schema.errors import (
     ValidationError,
 )
 from autofactura.schema.types.auth import AuthPayload
+from autofactura.schema.types.invoice import InvoiceUpload
 from autofactura.schema.types.profile import DeletedFiscalProfile, FiscalProfile
 from autofactura.schema.types.task import Task
 
@@ -44,4 +45,8 @@ TaskControlResult = Annotated[
 ]
 CreateTaskResult = Annotated[
     Task | ValidationError | NotFoundError | RateLimitedError, strawberry.union("CreateTaskResult")
+]
+UploadInvoiceResult = Annotated[
+    InvoiceUpload | ValidationError | NotFoundError | ConflictError,
+    strawberry.union("UploadInvoiceResult"),
 ]

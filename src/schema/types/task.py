@@ -135,6 +135,9 @@ class Task(relay.Node):
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+    awaiting_email_until: datetime | None = strawberry.field(
+        description="AWAITING_EMAIL: when it gives up on the e-mailed invoice (TIMEOUT)."
+    )
     fiscal_profile_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="Null once the profile was deleted after the task ended.")
@@ -188,6 +191,7 @@ class Task(relay.Node):
             created_at=row.created_at,
             started_at=row.started_at,
             completed_at=row.completed_at,
+            awaiting_email_until=row.awaiting_email_until,
             fiscal_profile_id=row.fiscal_profile_id,
         )
 
