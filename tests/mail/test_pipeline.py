@@ -12,6 +12,7 @@ from autofactura.core.engine.run import TaskRun
 from autofactura.core.mail.receive import receive, recipient_known
 from autofactura.core.services import Services
 from autofactura.core.tasks import service as tasks
+from autofactura.core.tasks.lifecycle import IllegalTransition
 from autofactura.core.tasks.models import Task
 from autofactura.core.tasks.status import TaskStatus
 from autofactura.core.tasks.sweeper import fail_overdue_email
@@ -163,7 +164,7 @@ async def test_a_waiting_task_can_be_cancelled_not_paused(mail_services: Service
         try:
             await tasks.pause(session, buyer.user_id, task_id)
             raise AssertionError("a waiting task was paused")
-        except tasks.IllegalTransition as exc:
+        except IllegalTransition as exc:
             assert "esperando la factura por correo" in exc.message
     async with mail_services.db.session() as session:
         await tasks.cancel(session, buyer.user_id, task_id)
