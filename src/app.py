@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL over HTTP and WebSocket at /graphql, plus health."""
+"""The ASGI application: GraphQL over HTTP and WebSocket at /graphql, artifacts, live
+views, the inbound e-mail webhook and health; the SMTP receiver too when SMTP_PORT is set."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ from autofactura.actors.runtime import use_settings
 from autofactura.actors.tasks import DramatiqQueue
 from autofactura.artifact_routes import artifact_download
 from autofactura.core.config import Settings
+from autofactura.core.mail.smtp import smtp_receiver
 from autofactura.core.services import Services, build_services
 from autofactura.http import BodyLimit, SecurityHeaders
 from autofactura.live.routes import live_page, live_socket
+from autofactura.mail_routes import INBOUND_PATH, inbound_email
 from autofactura.schema import build_schema
 from autofactura.schema.context import Context, Unauthenticated, token_from
 from autofactura.schema.fanout import Fanout
@@ -88,17 +91,27 @@ def create_app(settings: Settings) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        embedded = None if settings.redis_url else EmbeddedWorker(broker, settings.worker_threads)
-        if embedded is not None:
-            embedded.start()
-        async with run_sweeper(services, resend_all_pending=embedded is not None):
+        async with contextlib.AsyncExitStack() as running:
+            # First what can fail to start (the SMTP port taken), before any thread runs.
+            if settings.smtp_port is not None:
+                port = await running.enter_async_context(
+                    smtp_receiver(services, settings.smtp_host, settings.smtp_port)
+                )
+                log.info("SMTP receiver on %s:%d", settings.smtp_host, port)
+            embedded = (
+                None if settings.redis_url else EmbeddedWorker(broker, settings.worker_threads)
+            )
+            if embedded is not None:
+                embedded.start()
+                running.callback(embedded.stop)
+            await running.enter_async_context(
+                run_sweeper(services, resend_all_pending=embedded is not None)
+            )
             yield
-        if embedded is not None:
-            embedded.stop()
         await services.close()
 
     middleware = [
-        Middleware(BodyLimit),
+        Middleware(BodyLimit, paths={INBOUND_PATH: settings.inbound_max_bytes}),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origin_list,
@@ -112,6 +125,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/artifacts/{artifact_id}", artifact_download(services), methods=["GET"]),
         Route("/live/{task_id}", live_page(services), methods=["GET"]),
         WebSocketRoute("/live/{task_id}/ws", live_socket(services)),
+        Route(INBOUND_PATH, inbound_email(services), methods=["POST"]),
         Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", graphql),
     ]

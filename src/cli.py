@@ -1,15 +1,28 @@
-"""The `autofactura` command: serve, worker, migrate, export-schema, run."""
+"""The `autofactura` command: serve, worker, mail, migrate, export-schema, run."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from autofactura.core.config import Settings, SettingsError, load_settings
+
+
+def _no_inbound_domain(settings: Settings) -> bool:
+    if settings.inbound_domain:
+        return False
+    print(
+        "autofactura: the SMTP receiver needs AUTOFACTURA_INBOUND_DOMAIN (the domain buyers' "
+        "inbound addresses are at, e.g. facturas.example.com)",
+        file=sys.stderr,
+    )
+    return True
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -19,6 +32,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from autofactura.core.db.migrate import upgrade
     from autofactura.core.services import database_url
 
+    if settings.smtp_port is not None and _no_inbound_domain(settings):
+        return 2
     if not settings.distributed_database:
         # Embedded mode must work with no set-up step: the SQLite schema follows the code.
         upgrade(database_url(settings))
@@ -68,6 +83,52 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0  # not reached: execv replaced this process
 
 
+async def _receive_mail(settings: Settings, host: str, port: int) -> None:
+    from autofactura.actors.broker import configure as configure_broker
+    from autofactura.actors.runtime import use_settings
+    from autofactura.actors.tasks import DramatiqQueue
+    from autofactura.core.mail.smtp import smtp_receiver
+    from autofactura.core.services import build_services
+
+    # The same services as the API's: a received invoice may complete a task and wake it.
+    configure_broker(settings)
+    use_settings(settings)
+    services = build_services(settings, queue=DramatiqQueue(settings.retry_min_backoff_ms))
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    try:
+        async with smtp_receiver(services, host, port) as bound:
+            print(
+                f"autofactura: receiving mail for @{settings.inbound_domain} on {host}:{bound}",
+                file=sys.stderr,
+                flush=True,
+            )
+            await stop.wait()
+    finally:
+        await services.close()
+
+
+def _mail(settings: Settings, args: argparse.Namespace) -> int:
+    if _no_inbound_domain(settings):
+        return 2
+    if not settings.redis_url:
+        print(
+            "autofactura: note: embedded mode's live events stay in one process, so open "
+            "subscriptions in `serve` will not see what mail received here changes; set "
+            "AUTOFACTURA_SMTP_PORT and `serve` runs this receiver in-process instead",
+            file=sys.stderr,
+        )
+    host = args.host or settings.smtp_host
+    port = args.port if args.port is not None else (settings.smtp_port or 25)
+    try:
+        asyncio.run(_receive_mail(settings, host, port))
+    except OSError as exc:
+        print(f"autofactura: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _export_schema(settings: Settings, _: argparse.Namespace) -> int:
     from autofactura.schema import build_schema
 
@@ -103,6 +164,12 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
     worker.set_defaults(handler=_worker)
+    mail = commands.add_parser(
+        "mail", help="receive invoices by SMTP at AUTOFACTURA_INBOUND_DOMAIN"
+    )
+    mail.add_argument("--host", help="address to listen on (default AUTOFACTURA_SMTP_HOST)")
+    mail.add_argument("--port", type=int, help="default AUTOFACTURA_SMTP_PORT, else 25")
+    mail.set_defaults(handler=_mail)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(
         handler=_export_schema

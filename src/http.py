@@ -1,6 +1,8 @@
-"""HTTP concerns around the GraphQL endpoint: security headers and a request size cap."""
+"""HTTP concerns around the endpoints: security headers and request size caps."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse
@@ -43,17 +45,23 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuse request bodies over the cap with 413, whether announced or streamed."""
+    """Refuse request bodies over the cap with 413, whether announced or streamed.
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app, self.limit = app, limit
+    `paths` gives exact paths their own cap: a raw e-mail at /inbound/email may be
+    megabytes where a GraphQL document never needs one."""
+
+    def __init__(
+        self, app: ASGIApp, limit: int = MAX_BODY_BYTES, paths: Mapping[str, int] | None = None
+    ) -> None:
+        self.app, self.limit, self.paths = app, limit, dict(paths or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope["path"], self.limit)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if declared.isdigit() and int(declared) > self.limit:
+        if declared.isdigit() and int(declared) > limit:
             await PlainTextResponse("Request too large", 413)(scope, receive, send)
             return
         seen = 0
@@ -62,7 +70,7 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise _TooLarge()
             return message
 

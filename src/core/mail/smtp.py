@@ -10,6 +10,7 @@ import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -24,12 +25,18 @@ REFUSED = "550 5.1.1 Unknown recipient / destinatario desconocido"
 TRY_LATER = "451 4.3.0 Temporary failure, try again later / error temporal, reintente"
 
 
+class Deliver(Protocol):
+    def __call__(
+        self, services: Services, raw: bytes, recipients: list[str], *, channel: str
+    ) -> Awaitable[Receipt]: ...
+
+
 @dataclass(frozen=True)
 class Pipeline:
     """The receive pipeline's two entry points; tests hand in stand-ins."""
 
     known: Callable[[Services, str], Awaitable[bool]] = recipient_known
-    deliver: Callable[[Services, bytes, list[str]], Awaitable[Receipt]] = receive
+    deliver: Deliver = receive
 
 
 PIPELINE = Pipeline()
@@ -77,19 +84,12 @@ class InboundHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         try:
-            receipt = await self.pipeline.deliver(self.services, raw, list(envelope.rcpt_tos))
+            await self.pipeline.deliver(self.services, raw, list(envelope.rcpt_tos), channel="smtp")
         except Exception:
             # The sending server keeps the message and retries: nothing is lost.
             log.exception("inbound message from %s failed; asked to retry", envelope.mail_from)
             return TRY_LATER
-        log.info(
-            "inbound message for %s: %d invoices, %d matched%s",
-            ", ".join(receipt.recipients),
-            receipt.invoices,
-            receipt.matched,
-            " (duplicate)" if receipt.duplicate else "",
-        )
-        return "250 2.0.0 OK"
+        return "250 2.0.0 OK"  # the pipeline logs what became of it
 
 
 @contextlib.asynccontextmanager
