@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from tests.portals import mailer
 from tests.support.cfdi_factory import make_cfdi, make_pdf
 
 # SAT test taxpayers (the RFCs of the SAT's own CFDI examples) and their registered names.
@@ -132,6 +133,8 @@ class Ledger:
         self.accounts = dict(ACCOUNTS)
         self._captchas: dict[str, str] = {}
         self._lock = threading.Lock()
+        # (host, port) of an SMTP receiver: e-mailed invoices are then really sent there.
+        self.smtp: tuple[str, int] | None = None
 
     # -- looking things up (tests and portals) ---------------------------------------------
 
@@ -229,6 +232,8 @@ class Ledger:
         mail = Mail(stamp.portal, to, stamp.uuid, files)
         with self._lock:
             self.emailed.append(mail)
+        if self.smtp is not None:
+            mailer.send(*self.smtp, mailer.invoice_message(to, files))
         return mail
 
     # -- the CAPTCHA a person would read ------------------------------------------------------
