@@ -22,7 +22,7 @@ from autofactura.schema.loaders import Loaders
 from tests.api.test_query_cost import counting
 from tests.artifacts import new_task, task_uuid
 from tests.support.api import PROFILE, Caller, create_profile, create_task, create_user
-from tests.support.cfdi_factory import make_cfdi, make_pdf
+from tests.support.cfdi_factory import make_cfdi, make_pdf, receptor_of
 from tests.support.live_server import live_server
 
 INVOICE = """
@@ -49,15 +49,7 @@ def server(settings: Settings) -> Iterator[str]:
 
 
 def _xml(**overrides: Any) -> bytes:
-    values: dict[str, Any] = {
-        "receptor_rfc": PROFILE["taxId"],
-        "receptor_name": PROFILE["legalName"],
-        "receptor_zip": PROFILE["zip"],
-        "receptor_tax_system": PROFILE["taxSystem"],
-        "cfdi_use": PROFILE["cfdiUse"],
-        "total": TICKET_TOTAL,
-        **overrides,
-    }
+    values: dict[str, Any] = {**receptor_of(PROFILE), "total": TICKET_TOTAL, **overrides}
     return make_cfdi(**values)
 
 

@@ -24,7 +24,8 @@ from autofactura.core.tasks.lifecycle import Outcome, move
 from autofactura.core.tasks.models import Task
 from autofactura.core.tasks.status import TaskStatus
 from autofactura.core.users.service import ensure_user
-from tests.support.cfdi_factory import make_cfdi, make_pdf
+from tests.portals.buyer import PROFILE
+from tests.support.cfdi_factory import make_cfdi, make_pdf, receptor_of
 from tests.support.inprocess import BUYER
 
 
@@ -74,11 +75,7 @@ async def new_task(
 def cfdi_for(total: str = "1234.50", **overrides: Any) -> bytes:
     """The CFDI a portal stamps for BUYER (tests/support/inprocess.py) and this total."""
     values: dict[str, Any] = {
-        "receptor_rfc": BUYER.tax_id,
-        "receptor_name": BUYER.legal_name,
-        "receptor_zip": BUYER.zip,
-        "receptor_tax_system": BUYER.tax_system,
-        "cfdi_use": BUYER.cfdi_use,
+        **receptor_of(PROFILE),  # the same buyer as BUYER, in the API's shape
         "total": total,
         "uuid": str(uuid.uuid4()).upper(),
         **overrides,

@@ -13,7 +13,7 @@ from autofactura.schema.ids import decode
 from tests.mail.conftest import DOMAIN
 from tests.mail.inbox import Buyer, new_task, task_row
 from tests.support.api import PROFILE, Caller, create_profile, create_user
-from tests.support.cfdi_factory import make_cfdi
+from tests.support.cfdi_factory import make_cfdi, receptor_of
 
 ME = "{ me { email inboundEmail } }"
 UNMATCHED = "{ unmatchedInvoices { id uuid total receptorRfc source taskId xmlUrl } }"
@@ -31,11 +31,7 @@ mutation($xml: String!, $taskId: ID) {
 
 def cfdi(total: str = "1234.50", **overrides: Any) -> str:
     values: dict[str, Any] = {
-        "receptor_rfc": PROFILE["taxId"],
-        "receptor_name": PROFILE["legalName"],
-        "receptor_zip": PROFILE["zip"],
-        "receptor_tax_system": PROFILE["taxSystem"],
-        "cfdi_use": PROFILE["cfdiUse"],
+        **receptor_of(PROFILE),
         "total": total,
         "uuid": str(uuid.uuid4()).upper(),
         **overrides,

@@ -7,6 +7,7 @@ import io
 import os
 import uuid as uuid_module
 import zipfile
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree as ET
@@ -225,3 +226,14 @@ def make_zip(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def receptor_of(profile: Mapping[str, str]) -> dict[str, str]:
+    """make_cfdi's receptor arguments for a profile in the API's JSON shape (taxId, …)."""
+    return {
+        "receptor_rfc": profile["taxId"],
+        "receptor_name": profile["legalName"],
+        "receptor_zip": profile["zip"],
+        "receptor_tax_system": profile["taxSystem"],
+        "cfdi_use": profile["cfdiUse"],
+    }

@@ -49,16 +49,7 @@ async def finish(
             return True
         await task_run.fail(FailureCode.PORTAL_ERROR, NO_FILES, drive.engine)
         return True
-    buyer, purchase = drive.buyer, drive.purchase
-    expected = Expected(
-        tax_id=buyer.tax_id,
-        legal_name=buyer.legal_name,
-        tax_system=buyer.tax_system,
-        zip=buyer.zip,
-        cfdi_use=buyer.cfdi_use,
-        total=purchase.amount,
-    )
-    mismatches = verify(cfdi, expected)
+    mismatches = verify(cfdi, Expected.of(drive.buyer, drive.purchase.amount))
     await task_run.keep_invoice(cfdi, mismatches, captured.files)
     if mismatches:
         await task_run.fail(FailureCode.INVOICE_MISMATCH, mismatch_reason(mismatches), drive.engine)

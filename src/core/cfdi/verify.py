@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from autofactura.core.cfdi.parse import Cfdi
 from autofactura.core.fiscal import cfdi_use_description, tax_system_description
@@ -17,6 +18,21 @@ from autofactura.core.fiscal.validation import _strip_company_type
 
 _CENT = Decimal("0.01")
 _MORAL_TAX_ID_LENGTH = 12
+
+
+class Receptor(Protocol):
+    """Whatever carries the buyer's receptor data: a fiscal profile, the engines' Buyer."""
+
+    @property
+    def tax_id(self) -> str: ...
+    @property
+    def legal_name(self) -> str: ...
+    @property
+    def tax_system(self) -> str: ...
+    @property
+    def zip(self) -> str: ...
+    @property
+    def cfdi_use(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,17 @@ class Expected:
     zip: str
     cfdi_use: str
     total: Decimal
+
+    @classmethod
+    def of(cls, receptor: Receptor, total: Decimal) -> Expected:
+        return cls(
+            receptor.tax_id,
+            receptor.legal_name,
+            receptor.tax_system,
+            receptor.zip,
+            receptor.cfdi_use,
+            total,
+        )
 
 
 @dataclass(frozen=True)

@@ -71,15 +71,7 @@ async def _verify(session: AsyncSession, task: Task, cfdi: Cfdi) -> list[Mismatc
         profile = await profiles.get(session, task.user_id, task.fiscal_profile_id)
     if profile is None:  # matching needs the profile, so this is a race with its deletion
         raise LookupError("the task's fiscal profile is gone")
-    expected = Expected(
-        tax_id=profile.tax_id,
-        legal_name=profile.legal_name,
-        tax_system=profile.tax_system,
-        zip=profile.zip,
-        cfdi_use=profile.cfdi_use,
-        total=Decimal(str(task.ticket["total"])),
-    )
-    return verify(cfdi, expected)
+    return verify(cfdi, Expected.of(profile, Decimal(str(task.ticket["total"]))))
 
 
 async def claim_kept(session: AsyncSession, storage: ArtifactStorage, task: Task) -> bool:
