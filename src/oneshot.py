@@ -109,6 +109,9 @@ def _settings(base: Settings, request: Request, data_dir: Path) -> Settings:
         "database_url": None,
         "redis_url": None,
         "supabase_url": None,
+        # No receiver lives as long as a one-shot run: the invoice goes to the profile's
+        # own e-mail, as the buyer gave it.
+        "inbound_domain": None,
         "engines": ENGINES[request.engine],
     }
     if request.timeout:
