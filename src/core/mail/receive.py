@@ -4,9 +4,13 @@ no task is kept on the buyer's account, never dropped; the same message twice is
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import uuid
+import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -24,6 +28,12 @@ from autofactura.core.services import Services
 from autofactura.core.tasks.models import Task
 
 log = logging.getLogger(__name__)
+# SQLite (embedded mode) has one writer at a time and its busy-wait is not fair: with 16
+# deliveries at once some waited seconds (bench/inbound.py). Queue them first come first
+# served instead; Postgres needs no such thing.
+_SQLITE_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass
@@ -117,7 +127,7 @@ async def _deliver(
     channel: str,
 ) -> tuple[int, int] | None:
     """(kept, matched) for one buyer; None when this message was already received."""
-    async with services.db.session() as session:
+    async with _turn(services), services.db.session() as session:
         entry = InboundMessage(
             user_id=user_id, sha256=digest, message_id=mail.message_id[:255], channel=channel
         )
@@ -129,6 +139,16 @@ async def _deliver(
         kept, matched = await keep_all(session, services, user_id, found, source="email")
         entry.invoices, entry.matched = kept, matched
     return kept, matched
+
+
+@contextlib.asynccontextmanager
+async def _turn(services: Services) -> AsyncIterator[None]:
+    if services.db.is_postgres:
+        yield
+        return
+    lock = _SQLITE_TURNS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        yield
 
 
 async def keep_all(
