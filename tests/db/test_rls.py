@@ -53,6 +53,7 @@ async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
     a, b = uuid.uuid4(), uuid.uuid4()
     profile, task, artifact, invoice = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     playbook, message = uuid.uuid4(), uuid.uuid4()
+    key, idempotency, hook, delivery, attempt = (uuid.uuid4() for _ in range(5))
     async with engine.begin() as conn:
         for user in (a, b):
             await conn.execute(
@@ -68,6 +69,15 @@ async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
         await conn.execute(_insert("invoices"), {"id": invoice, "user": a, "task": task})
         await conn.execute(_insert("playbooks"), {"id": playbook, "user": a})
         await conn.execute(_insert("inbound_messages"), {"id": message, "user": a})
+        await conn.execute(_insert("api_keys"), {"id": key, "user": a})
+        await conn.execute(
+            _insert("idempotency_keys"), {"id": idempotency, "user": a, "task": task}
+        )
+        await conn.execute(_insert("webhooks"), {"id": hook, "user": a})
+        await conn.execute(_insert("webhook_deliveries"), {"id": delivery, "user": a, "hook": hook})
+        await conn.execute(
+            _insert("webhook_attempts"), {"id": attempt, "user": a, "delivery": delivery}
+        )
     ids: dict[str, object] = {
         "users": a,
         "fiscal_profiles": profile,
@@ -77,6 +87,11 @@ async def rows(engine: AsyncEngine) -> AsyncIterator[Rows]:
         "invoices": invoice,
         "playbooks": playbook,
         "inbound_messages": message,
+        "api_keys": key,
+        "idempotency_keys": idempotency,
+        "webhooks": hook,
+        "webhook_deliveries": delivery,
+        "webhook_attempts": attempt,
     }
     yield Rows(a=a, b=b, ids=ids)
     async with engine.begin() as conn:
@@ -121,6 +136,28 @@ def _insert(table: str) -> TextClause:
         "inbound_messages": (
             "insert into inbound_messages (id, user_id, sha256, channel, invoices, matched, "
             "created_at) values (:id, :user, repeat('0', 64), 'smtp', 0, 0, now())"
+        ),
+        "api_keys": (
+            "insert into api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) "
+            "values (:id, :user, 'k', left(md5(random()::text), 12), repeat('0', 64), "
+            "'[\"read\"]'::jsonb, now())"
+        ),
+        "idempotency_keys": (
+            "insert into idempotency_keys (id, user_id, key, request_hash, task_id, created_at) "
+            "values (:id, :user, md5(random()::text), repeat('0', 64), :task, now())"
+        ),
+        "webhooks": (
+            "insert into webhooks (id, user_id, url, events, secret, created_at) values "
+            "(:id, :user, 'https://hooks.example.com', '[]'::jsonb, 'v1:ct', now())"
+        ),
+        "webhook_deliveries": (
+            "insert into webhook_deliveries (id, user_id, webhook_id, event, payload, state, "
+            "attempts, created_at) values (:id, :user, :hook, 'task.completed', '{}'::jsonb, "
+            "'pending', 0, now())"
+        ),
+        "webhook_attempts": (
+            "insert into webhook_attempts (id, user_id, delivery_id, attempt, duration_ms, "
+            "created_at) values (:id, :user, :delivery, 1, 0, now())"
         ),
     }[table]
     return text(sql)
@@ -216,6 +253,15 @@ async def test_other_user_cannot_insert_rows_for_the_owner(engine: AsyncEngine, 
         "invoices": {"id": uuid.uuid4(), "task": rows.ids["tasks"], "user": rows.a},
         "playbooks": {"id": uuid.uuid4(), "user": rows.a},
         "inbound_messages": {"id": uuid.uuid4(), "user": rows.a},
+        "api_keys": {"id": uuid.uuid4(), "user": rows.a},
+        "idempotency_keys": {"id": uuid.uuid4(), "user": rows.a, "task": rows.ids["tasks"]},
+        "webhooks": {"id": uuid.uuid4(), "user": rows.a},
+        "webhook_deliveries": {"id": uuid.uuid4(), "user": rows.a, "hook": rows.ids["webhooks"]},
+        "webhook_attempts": {
+            "id": uuid.uuid4(),
+            "user": rows.a,
+            "delivery": rows.ids["webhook_deliveries"],
+        },
     }
     for table in TABLES:
         with pytest.raises(DBAPIError) as error:

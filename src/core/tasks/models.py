@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from autofactura.core.db.base import Base, IdMixin, JSONType, TimestampMixin, utcnow
@@ -60,3 +60,25 @@ class Task(IdMixin, TimestampMixin, Base):
     @property
     def task_status(self) -> TaskStatus:
         return TaskStatus(self.status)
+
+
+class IdempotencyKey(IdMixin, TimestampMixin, Base):
+    """createTask's idempotencyKey: the same key and input give the same task (24 h)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),
+        ForeignKeyConstraint(
+            ["task_id", "user_id"],
+            ["tasks.id", "tasks.user_id"],
+            name="fk_idempotency_keys_task_owner",
+            ondelete="CASCADE",
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the normalized input
+    task_id: Mapped[uuid.UUID] = mapped_column()

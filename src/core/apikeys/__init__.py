@@ -1,0 +1,1 @@
+"""API keys: credentials for integrators' servers, scoped, revocable, stored hashed."""

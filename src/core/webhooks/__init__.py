@@ -1,0 +1,1 @@
+"""Signed webhooks: integrators are told when their tasks end, with retries and a log."""
