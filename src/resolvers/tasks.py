@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
 import strawberry
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import PageInfo
 
@@ -16,7 +18,7 @@ from autofactura.core.tasks.models import Task as TaskRow
 from autofactura.core.tasks.repository import TaskFilter
 from autofactura.core.tasks.ticket import MEXICO_CITY
 from autofactura.schema.context import Info
-from autofactura.schema.errors import bad_input, user_errors
+from autofactura.schema.errors import bad_input, to_user_error, user_errors
 from autofactura.schema.ids import decode, require
 from autofactura.schema.inputs import CreateTaskInput, TaskFilterInput
 from autofactura.schema.types.connection import (
@@ -32,13 +34,82 @@ MAX_PAGE = 100
 Control = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[TaskRow]]
 
 
+MAX_BULK = 100
+
+
 @user_errors
-async def create_task(info: Info, input: CreateTaskInput) -> CreateTaskResult:
+async def create_task(
+    info: Info,
+    input: CreateTaskInput,
+    idempotency_key: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Retry-safe creation: the same key and input give the same task (24 h)."
+        ),
+    ] = None,
+) -> CreateTaskResult:
     services = info.context.services
     user_id = await info.context.user_id()
     await services.limiter.hit(services.rules.create_task, str(user_id))
+    return await _create(info, user_id, input, idempotency_key)
+
+
+async def create_tasks(
+    info: Info,
+    input: list[CreateTaskInput],
+    idempotency_key: Annotated[
+        str | None,
+        strawberry.argument(
+            description='Retry-safe batch: item i uses the key "<key>:<i>" (0-based).'
+        ),
+    ] = None,
+) -> list[CreateTaskResult]:
+    """Up to 100 tickets, one result per item in order: a Task or why it was refused."""
+    if len(input) > MAX_BULK:
+        raise bad_input(
+            ServiceError(f"Envía como máximo {MAX_BULK} tickets por llamada.", code="TOO_MANY")
+        )
+    services = info.context.services
+    user_id = await info.context.user_id()
+    try:
+        await services.limiter.hit(services.rules.create_task, str(user_id))  # once per batch
+    except ServiceError as exc:
+        raise bad_input(exc) from None
+    results: list[CreateTaskResult] = []
+    for index, item in enumerate(input):
+        key = f"{idempotency_key}:{index}" if idempotency_key is not None else None
+        try:
+            results.append(await _create(info, user_id, item, key))
+        except ServiceError as exc:  # each item stands alone: a bad one stops no other
+            results.append(to_user_error(exc))  # type: ignore[arg-type]  # a union member
+    return results
+
+
+async def _create(info: Info, user_id: uuid.UUID, input: CreateTaskInput, key: str | None) -> Task:
+    new = _new_task(input)
+    settings = info.context.services.settings
+    for attempt in (1, 2):
+        try:
+            async with info.context.db.session(user_id) as session:
+                row = await service.create(
+                    session,
+                    user_id,
+                    new,
+                    allow_private_urls=settings.allow_private_urls,
+                    queue=info.context.services.queue,
+                    idempotency_key=key,
+                )
+            return Task.from_model(row)
+        except IntegrityError:
+            # A twin request with the same key committed first: the second run finds it.
+            if key is None or attempt == 2:
+                raise
+    raise AssertionError("not reached")
+
+
+def _new_task(input: CreateTaskInput) -> service.NewTask:
     ticket = input.ticket
-    new = service.NewTask(
+    return service.NewTask(
         vendor_url=input.vendor_url,
         ticket=service.TicketData(
             folio=ticket.folio,
@@ -55,15 +126,6 @@ async def create_task(info: Info, input: CreateTaskInput) -> CreateTaskResult:
         ),
         require_confirmation=input.require_confirmation,
     )
-    async with info.context.db.session(user_id) as session:
-        row = await service.create(
-            session,
-            user_id,
-            new,
-            allow_private_urls=services.settings.allow_private_urls,
-            queue=services.queue,
-        )
-    return Task.from_model(row)
 
 
 @user_errors

@@ -80,6 +80,9 @@ class Mutation:
         resolver=profile_r.delete_fiscal_profile, permission_classes=authenticated
     )
     create_task = strawberry.mutation(resolver=task_r.create_task, permission_classes=authenticated)
+    create_tasks = strawberry.mutation(
+        resolver=task_r.create_tasks, permission_classes=authenticated
+    )
     pause_task = strawberry.mutation(resolver=task_r.pause_task, permission_classes=authenticated)
     resume_task = strawberry.mutation(resolver=task_r.resume_task, permission_classes=authenticated)
     cancel_task = strawberry.mutation(resolver=task_r.cancel_task, permission_classes=authenticated)

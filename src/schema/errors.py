@@ -10,8 +10,10 @@ import strawberry
 from graphql import GraphQLError
 
 from autofactura.core import errors
+from autofactura.core.tasks.duplicates import DuplicateTicket
 from autofactura.core.tasks.lifecycle import IllegalTransition
 from autofactura.core.tasks.status import TaskStatus
+from autofactura.schema.ids import encode
 from autofactura.schema.types import enums  # noqa: F401 — registers the GraphQL enums
 
 P = ParamSpec("P")
@@ -72,8 +74,16 @@ class InvalidTransitionError(UserError):
     current_status: TaskStatus
 
 
+@strawberry.type(description="A live or completed task already has this ticket; retry that one.")
+class DuplicateTicketError(UserError):
+    existing_task_id: strawberry.ID
+
+
 def to_user_error(exc: errors.ServiceError) -> UserError:
     common: dict[str, Any] = {"code": exc.code, "message": exc.message, "field": exc.field}
+    if isinstance(exc, DuplicateTicket):
+        existing = strawberry.ID(encode("Task", exc.existing_task_id))
+        return DuplicateTicketError(**common, existing_task_id=existing)
     if isinstance(exc, IllegalTransition):
         return InvalidTransitionError(**common, current_status=exc.current)
     if isinstance(exc, errors.InvalidInput):

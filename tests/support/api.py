@@ -164,8 +164,9 @@ async def create_profile(caller: Caller, **overrides: Any) -> dict[str, Any]:
 
 
 def ticket(**overrides: Any) -> dict[str, Any]:
+    """A valid ticket; each call a folio of its own (the same ticket twice is refused)."""
     return {
-        "folio": "A-123456",
+        "folio": f"A-{next(_counter):06d}",
         "date": (date.today() - timedelta(days=1)).isoformat(),
         "total": "245.50",
         **overrides,

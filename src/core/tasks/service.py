@@ -15,7 +15,7 @@ from autofactura.core.events import recorder
 from autofactura.core.events.models import EventType
 from autofactura.core.profiles import service as profiles
 from autofactura.core.queue import TaskQueue, enqueue_after_commit
-from autofactura.core.tasks import repository
+from autofactura.core.tasks import duplicates, idempotency, repository
 from autofactura.core.tasks.lifecycle import IllegalTransition, Outcome, move, status_payload
 from autofactura.core.tasks.models import Task
 from autofactura.core.tasks.status import TaskStatus
@@ -55,15 +55,32 @@ async def create(
     *,
     allow_private_urls: bool,
     queue: TaskQueue,
+    idempotency_key: str | None = None,
 ) -> Task:
+    """A new task, queued after commit. With `idempotency_key`, the task an earlier request
+    with that key and input made, if any. A racing twin with the same key fails with
+    IntegrityError at flush: the caller runs it again in a new transaction, which then
+    finds the winner's task."""
     url = await check_vendor_url(new.vendor_url, allow_private=allow_private_urls)
     t = new.ticket
     ticket = clean_ticket(folio=t.folio, date_=t.date, total=t.total, store=t.store, extra=t.extra)
+    key = idempotency.clean_key(idempotency_key) if idempotency_key is not None else None
+    digest = idempotency.request_hash(
+        {
+            "vendorUrl": url,
+            "ticket": ticket,
+            "fiscalProfileId": str(new.fiscal_profile_id),
+            "requireConfirmation": new.require_confirmation,
+        }
+    )
+    if key is not None and (done := await idempotency.earlier(session, user_id, key, digest)):
+        return done
     try:
         profile = await profiles.get(session, user_id, new.fiscal_profile_id)
     except NotFound as exc:
         exc.field = "fiscalProfileId"
         raise
+    await duplicates.refuse_duplicate(session, user_id, profile.id, url, ticket)
     task = await repository.add(
         session,
         Task(
@@ -74,6 +91,8 @@ async def create(
             require_confirmation=new.require_confirmation,
         ),
     )
+    if key is not None:
+        await idempotency.remember(session, user_id, key, digest, task.id)
     await recorder.record(session, task, EventType.STATUS, status_payload(task, Outcome()))
     enqueue_after_commit(session, queue, task.id)
     return task

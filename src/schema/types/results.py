@@ -8,6 +8,7 @@ import strawberry
 
 from autofactura.schema.errors import (
     ConflictError,
+    DuplicateTicketError,
     EmailTakenError,
     InvalidCredentialsError,
     InvalidTransitionError,
@@ -44,7 +45,13 @@ TaskControlResult = Annotated[
     strawberry.union("TaskControlResult"),
 ]
 CreateTaskResult = Annotated[
-    Task | ValidationError | NotFoundError | RateLimitedError, strawberry.union("CreateTaskResult")
+    Task
+    | ValidationError
+    | NotFoundError
+    | RateLimitedError
+    | DuplicateTicketError
+    | ConflictError,
+    strawberry.union("CreateTaskResult"),
 ]
 UploadInvoiceResult = Annotated[
     InvoiceUpload | ValidationError | NotFoundError | ConflictError,
