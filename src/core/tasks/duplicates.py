@@ -43,6 +43,24 @@ def folio_of(folio: str) -> str:
     return folio.replace(" ", "").upper()  # as the SQL below compares it
 
 
+async def hold(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    profile_id: uuid.UUID,
+    vendor_url: str,
+    ticket: dict[str, Any],
+) -> None:
+    """Until commit, be the only transaction creating this ticket's task: two identical
+    requests at once would both pass a plain check (SQLite's single writer already
+    serializes them; Postgres needs this advisory lock)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    total = Decimal(ticket["total"])
+    name = f"{user_id}|{profile_id}|{vendor_of(vendor_url)}|{folio_of(ticket['folio'])}|{total}"
+    number = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    await session.execute(text("select pg_advisory_xact_lock(:n)"), {"n": number})
+
+
 async def refuse_duplicate(
     session: AsyncSession,
     user_id: uuid.UUID,
@@ -53,12 +71,6 @@ async def refuse_duplicate(
     """Raise DuplicateTicket when this ticket already has a live or completed task."""
     vendor, folio = vendor_of(vendor_url), folio_of(ticket["folio"])
     total = Decimal(ticket["total"])
-    if session.get_bind().dialect.name == "postgresql":
-        # Two identical requests at once both pass a plain check: serialize them per ticket
-        # until commit (SQLite's single writer already does).
-        lock = f"{user_id}|{profile_id}|{vendor}|{folio}|{total}"
-        number = int.from_bytes(hashlib.sha256(lock.encode()).digest()[:8], "big", signed=True)
-        await session.execute(text("select pg_advisory_xact_lock(:n)"), {"n": number})
     stored_folio = func.upper(func.replace(Task.ticket["folio"].as_string(), " ", ""))
     rows = await session.execute(
         select(Task.id, Task.vendor_url, Task.ticket)

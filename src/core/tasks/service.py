@@ -73,13 +73,16 @@ async def create(
             "requireConfirmation": new.require_confirmation,
         }
     )
-    if key is not None and (done := await idempotency.earlier(session, user_id, key, digest)):
-        return done
     try:
         profile = await profiles.get(session, user_id, new.fiscal_profile_id)
     except NotFound as exc:
         exc.field = "fiscalProfileId"
         raise
+    # The key is looked at under the ticket's lock: a twin that held it first has
+    # committed its key by the time this one gets it.
+    await duplicates.hold(session, user_id, profile.id, url, ticket)
+    if key is not None and (done := await idempotency.earlier(session, user_id, key, digest)):
+        return done
     await duplicates.refuse_duplicate(session, user_id, profile.id, url, ticket)
     task = await repository.add(
         session,
