@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from autofactura.core.services import Services
+from autofactura.core.tasks import idempotency
 from autofactura.core.tasks.sweeper import (
     fail_abandoned,
     fail_overdue_email,
@@ -18,6 +19,12 @@ from autofactura.core.tasks.sweeper import (
 
 log = logging.getLogger(__name__)
 PENDING_GRACE = timedelta(minutes=10)
+
+
+async def forget_idempotency_keys(services: Services) -> None:
+    """createTask keys older than a day are free again: drop them in bounded batches."""
+    async with services.db.session() as session:
+        await idempotency.forget_expired(session)
 
 
 @contextlib.asynccontextmanager
@@ -34,6 +41,7 @@ async def run_sweeper(services: Services, *, resend_all_pending: bool) -> AsyncI
                 await resend_orphaned(services)
                 await fail_abandoned(services)
                 await fail_overdue_email(services)
+                await forget_idempotency_keys(services)
             except Exception:
                 log.exception("task sweep failed; trying again later")
             first = False

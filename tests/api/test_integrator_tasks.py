@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from autofactura.core.db.base import utcnow
 from autofactura.core.services import Services
+from autofactura.core.tasks.idempotency import forget_expired
 from autofactura.core.tasks.models import IdempotencyKey, Task
 from tests.support.api import Caller, create_profile, ticket
 
@@ -82,6 +83,15 @@ async def test_a_key_older_than_a_day_is_free_again(buyer: Caller, services: Ser
         )
     fresh = await create(buyer, task_input(profile["id"]), key="viejo")
     assert fresh["__typename"] == "Task" and fresh["id"] != first["id"]
+    async with services.db.session() as session:  # the sweeper's clean-up
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.user_id == buyer.user_id)
+            .values(created_at=utcnow() - timedelta(hours=25))
+        )
+        assert await forget_expired(session) >= 1
+        left = select(func.count()).where(IdempotencyKey.user_id == buyer.user_id)
+        assert (await session.execute(left)).scalar_one() == 0
 
 
 async def test_racing_requests_with_one_key_make_one_task(

@@ -68,6 +68,7 @@ class IdempotencyKey(IdMixin, TimestampMixin, Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (
         UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),  # the sweeper's clean-up
         ForeignKeyConstraint(
             ["task_id", "user_id"],
             ["tasks.id", "tasks.user_id"],

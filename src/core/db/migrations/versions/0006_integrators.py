@@ -76,6 +76,7 @@ def upgrade() -> None:
             ),
         ),
     )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
     _owned(
         "webhooks",
         sa.Column("url", sa.String(2048), nullable=False),
