@@ -1,9 +1,10 @@
 """GET /artifacts/{artifact_id}: a task's file, for its owner only.
 
 Two ways in: a signed link from `Artifact.url` (`?u=<user id>&e=<expiry>&s=<signature>`,
-what browsers use) or an `Authorization: Bearer <jwt>` header (API clients). A bad or
-expired signature is 403, a missing or refused token 401, and an artifact that is not
-the (signed or authenticated) user's is 404, whether it exists or not.
+what browsers use) or an `Authorization: Bearer <jwt or API key>` header (API clients; a
+key needs the `read` scope). A bad or expired signature, or a key without `read`, is 403,
+a missing or refused token 401, and an artifact that is not the (signed or authenticated)
+user's is 404, whether it exists or not.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from autofactura.core import auth
+from autofactura.core.apikeys import scopes
+from autofactura.core.apikeys.errors import RefusedApiKey
 from autofactura.core.artifacts import links
 from autofactura.core.artifacts.service import open_for
 from autofactura.core.errors import NotFound
@@ -63,10 +66,14 @@ async def _bearer_user(services: Services, request: Request) -> uuid.UUID:
         raise _Refused(401, "Inicia sesión para continuar.")
     try:
         principal = await services.verifier.verify(token)
+    except RefusedApiKey as exc:
+        raise _Refused(401, str(exc)) from None
     except auth.AuthError:
         raise _Refused(401, "La sesión no es válida; inicia sesión de nuevo.") from None
     if principal.expired():
         raise _Refused(401, "Tu sesión expiró; inicia sesión de nuevo.")
+    if scopes.READ not in principal.scopes:
+        raise _Refused(403, scopes.missing(scopes.READ))  # a write-only API key
     return principal.user_id
 
 

@@ -74,11 +74,14 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         "dramatiq",
         "autofactura.actors.worker",
         "autofactura.actors.tasks",
+        "autofactura.actors.webhooks",
         "--processes",
         str(args.processes),
         "--threads",
         str(args.threads),
     ]
+    if args.queues:  # e.g. workers of their own for webhook deliveries
+        argv += ["--queues", *args.queues]
     os.execv(sys.executable, argv)  # noqa: S606 — fixed argv, our own interpreter
     return 0  # not reached: execv replaced this process
 
@@ -163,6 +166,9 @@ def _parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run task workers (distributed mode)")
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
+    worker.add_argument(
+        "--queues", nargs="+", help="only these queues (autofactura, webhooks); default all"
+    )
     worker.set_defaults(handler=_worker)
     mail = commands.add_parser(
         "mail", help="receive invoices by SMTP at AUTOFACTURA_INBOUND_DOMAIN"

@@ -1,4 +1,5 @@
-"""Runs the task sweeper in the API process: at start, then every sweep interval."""
+"""Runs the task sweeper in the API process (and the webhook deliveries' backstop): at
+start, then every sweep interval."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from autofactura.core.tasks.sweeper import (
     resend_orphaned,
     resend_pending,
 )
+from autofactura.core.webhooks.sweeper import resend_overdue as resend_overdue_deliveries
 
 log = logging.getLogger(__name__)
 PENDING_GRACE = timedelta(minutes=10)
@@ -41,6 +43,7 @@ async def run_sweeper(services: Services, *, resend_all_pending: bool) -> AsyncI
                 await resend_orphaned(services)
                 await fail_abandoned(services)
                 await fail_overdue_email(services)
+                await resend_overdue_deliveries(services, grace)
                 await forget_idempotency_keys(services)
             except Exception:
                 log.exception("task sweep failed; trying again later")

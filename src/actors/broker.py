@@ -6,11 +6,14 @@ so `configure` also re-declares ours on the broker it sets.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
 from autofactura.core.config import Settings
+from autofactura.core.webhooks.queue import use_delivery_queue
 
 QUEUE = "autofactura"
 
@@ -35,18 +38,26 @@ def ensure_broker() -> None:
 _configured: tuple[str | None, dramatiq.Broker] | None = None
 
 
+def all_actors() -> list[dramatiq.Actor[Any, Any]]:
+    from autofactura.actors import tasks, webhooks
+
+    return [*tasks.ACTORS, *webhooks.ACTORS]
+
+
 def configure(settings: Settings) -> dramatiq.Broker:
     """Set the process's broker; the same one again for the same REDIS_URL, so every app
-    in a process (tests start several) shares one queue."""
+    in a process (tests start several) shares one queue. Webhook deliveries created in
+    this process (by any status change) are sent on it."""
     global _configured
-    from autofactura.actors.tasks import ACTORS
+    from autofactura.actors.webhooks import DramatiqDeliveryQueue
 
+    use_delivery_queue(DramatiqDeliveryQueue())
     if _configured is not None and _configured[0] == settings.redis_url:
         return _configured[1]
     broker = make_broker(settings)
     _configured = (settings.redis_url, broker)
     dramatiq.set_broker(broker)
-    for actor in ACTORS:
+    for actor in all_actors():
         actor.broker = broker
         broker.declare_actor(actor)
     return broker

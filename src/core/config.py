@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     inbound_webhook_tolerance_seconds: int = Field(300, ge=1)
     # How long a task whose portal e-mailed the invoice waits for it before TIMEOUT.
     email_wait_seconds: int = Field(24 * 3600, ge=1)
+    # Outbound webhooks (issue 8): each POST's time limit, the wait before the first retry
+    # (doubling per attempt, at most an hour), and how long a delivery keeps being retried.
+    webhook_timeout_seconds: float = Field(10, gt=0, le=60)
+    webhook_retry_base_seconds: float = Field(30, gt=0)
+    webhook_retry_window_seconds: float = Field(24 * 3600, gt=0)
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
 

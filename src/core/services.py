@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from autofactura.core import auth
+from autofactura.core.apikeys.verifier import ApiKeyVerifier
 from autofactura.core.artifacts.storage import ArtifactStorage, LocalStorage
 from autofactura.core.artifacts.supabase_storage import SupabaseStorage
 from autofactura.core.config import Settings
@@ -135,7 +136,8 @@ def build_services(settings: Settings, queue: TaskQueue | None = None) -> Servic
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     bus: EventBus = RedisBus(redis) if redis is not None else PROCESS_BUS
     db = Database(database_url(settings), publisher=_publisher(bus))
-    accounts, verifier = _auth(settings, db)
+    accounts, session_verifier = _auth(settings, db)
+    verifier = ApiKeyVerifier(session_verifier, db, settings)
     limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
     rules = RateRules(
         Rule.parse("login", settings.rate_limit_login),

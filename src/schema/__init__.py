@@ -22,47 +22,62 @@ from strawberry.permission import BasePermission
 from strawberry.types import ExecutionContext
 
 from autofactura.core.config import Settings
+from autofactura.resolvers import apikeys as apikey_r
 from autofactura.resolvers import auth as auth_r
 from autofactura.resolvers import invoices as invoice_r
 from autofactura.resolvers import nodes as node_r
 from autofactura.resolvers import playbooks as playbook_r
 from autofactura.resolvers import profiles as profile_r
 from autofactura.resolvers import tasks as task_r
+from autofactura.resolvers import webhooks as webhook_r
 from autofactura.schema import subscriptions
 from autofactura.schema.execution import PerEventCachesContext
 from autofactura.schema.limits import limits_rule
-from autofactura.schema.permissions import IsAuthenticated
+from autofactura.schema.permissions import CanRead, CanWrite, IsAuthenticated, PersonOnly
+from autofactura.schema.types.apikey import ApiKey
 from autofactura.schema.types.auth import User
 from autofactura.schema.types.connection import TaskConnection
 from autofactura.schema.types.invoice import Invoice
 from autofactura.schema.types.playbook import Playbook
 from autofactura.schema.types.profile import FiscalProfile
 from autofactura.schema.types.task import Task
+from autofactura.schema.types.webhook import Webhook
 
 log = logging.getLogger("autofactura.graphql")
 authenticated: list[type[BasePermission]] = [IsAuthenticated]
+# Every root field but register and login takes one of these: an API key is limited to
+# its scopes (tests/apikeys/test_scopes.py checks no field is left out).
+readers: list[type[BasePermission]] = [IsAuthenticated, CanRead]
+writers: list[type[BasePermission]] = [IsAuthenticated, CanWrite]
+people: list[type[BasePermission]] = [IsAuthenticated, PersonOnly]
 
 
 @strawberry.type
 class Query:
-    node: relay.Node | None = strawberry.field(
-        resolver=node_r.node, permission_classes=authenticated
-    )
-    me: User = strawberry.field(resolver=auth_r.me, permission_classes=authenticated)
+    node: relay.Node | None = strawberry.field(resolver=node_r.node, permission_classes=readers)
+    me: User = strawberry.field(resolver=auth_r.me, permission_classes=readers)
     fiscal_profiles: list[FiscalProfile] = strawberry.field(
-        resolver=profile_r.fiscal_profiles, permission_classes=authenticated
+        resolver=profile_r.fiscal_profiles, permission_classes=readers
     )
-    tasks: TaskConnection = strawberry.field(
-        resolver=task_r.tasks, permission_classes=authenticated
-    )
-    task: Task | None = strawberry.field(resolver=task_r.task, permission_classes=authenticated)
+    tasks: TaskConnection = strawberry.field(resolver=task_r.tasks, permission_classes=readers)
+    task: Task | None = strawberry.field(resolver=task_r.task, permission_classes=readers)
     playbooks: list[Playbook] = strawberry.field(
-        resolver=playbook_r.playbooks, permission_classes=authenticated
+        resolver=playbook_r.playbooks, permission_classes=readers
     )
     unmatched_invoices: list[Invoice] = strawberry.field(
         resolver=invoice_r.unmatched_invoices,
-        permission_classes=authenticated,
+        permission_classes=readers,
         description="Invoices that reached your inbox for none of your tasks, newest first.",
+    )
+    webhooks: list[Webhook] = strawberry.field(
+        resolver=webhook_r.webhooks,
+        permission_classes=readers,
+        description="Your webhook endpoints (not the deleted ones), oldest first.",
+    )
+    api_keys: list[ApiKey] = strawberry.field(
+        resolver=apikey_r.api_keys,
+        permission_classes=people,
+        description="Your API keys, newest first, revoked ones too (signed in, not by key).",
     )
 
 
@@ -71,40 +86,58 @@ class Mutation:
     register = strawberry.mutation(resolver=auth_r.register)
     login = strawberry.mutation(resolver=auth_r.login)
     create_fiscal_profile = strawberry.mutation(
-        resolver=profile_r.create_fiscal_profile, permission_classes=authenticated
+        resolver=profile_r.create_fiscal_profile, permission_classes=writers
     )
     update_fiscal_profile = strawberry.mutation(
-        resolver=profile_r.update_fiscal_profile, permission_classes=authenticated
+        resolver=profile_r.update_fiscal_profile, permission_classes=writers
     )
     delete_fiscal_profile = strawberry.mutation(
-        resolver=profile_r.delete_fiscal_profile, permission_classes=authenticated
+        resolver=profile_r.delete_fiscal_profile, permission_classes=writers
     )
-    create_task = strawberry.mutation(resolver=task_r.create_task, permission_classes=authenticated)
-    create_tasks = strawberry.mutation(
-        resolver=task_r.create_tasks, permission_classes=authenticated
-    )
-    pause_task = strawberry.mutation(resolver=task_r.pause_task, permission_classes=authenticated)
-    resume_task = strawberry.mutation(resolver=task_r.resume_task, permission_classes=authenticated)
-    cancel_task = strawberry.mutation(resolver=task_r.cancel_task, permission_classes=authenticated)
-    retry_task = strawberry.mutation(resolver=task_r.retry_task, permission_classes=authenticated)
+    create_task = strawberry.mutation(resolver=task_r.create_task, permission_classes=writers)
+    create_tasks = strawberry.mutation(resolver=task_r.create_tasks, permission_classes=writers)
+    pause_task = strawberry.mutation(resolver=task_r.pause_task, permission_classes=writers)
+    resume_task = strawberry.mutation(resolver=task_r.resume_task, permission_classes=writers)
+    cancel_task = strawberry.mutation(resolver=task_r.cancel_task, permission_classes=writers)
+    retry_task = strawberry.mutation(resolver=task_r.retry_task, permission_classes=writers)
     delete_playbook = strawberry.mutation(
-        resolver=playbook_r.delete_playbook, permission_classes=authenticated
+        resolver=playbook_r.delete_playbook, permission_classes=writers
     )
     upload_invoice = strawberry.mutation(
         resolver=invoice_r.upload_invoice,
-        permission_classes=authenticated,
+        permission_classes=writers,
         description="Attach a CFDI XML by hand: to `taskId` if it is that task's invoice, "
         "else to the waiting task it matches, else kept with your unmatched invoices.",
+    )
+    create_webhook = strawberry.mutation(
+        resolver=webhook_r.create_webhook, permission_classes=writers
+    )
+    delete_webhook = strawberry.mutation(
+        resolver=webhook_r.delete_webhook, permission_classes=writers
+    )
+    replay_webhook_delivery = strawberry.mutation(
+        resolver=webhook_r.replay_webhook_delivery, permission_classes=writers
+    )
+    create_api_key = strawberry.mutation(
+        resolver=apikey_r.create_api_key,
+        permission_classes=people,
+        description="A key for servers, used as `Authorization: Bearer <key>`; the key is "
+        "in this answer only. Needs a person's session, not an API key.",
+    )
+    revoke_api_key = strawberry.mutation(
+        resolver=apikey_r.revoke_api_key,
+        permission_classes=people,
+        description="Refuse the key from its next request or connection on.",
     )
 
 
 @strawberry.type
 class Subscription:
     task_events = strawberry.subscription(
-        resolver=subscriptions.task_events, permission_classes=authenticated
+        resolver=subscriptions.task_events, permission_classes=readers
     )
     task_updates = strawberry.subscription(
-        resolver=subscriptions.task_updates, permission_classes=authenticated
+        resolver=subscriptions.task_updates, permission_classes=readers
     )
 
 

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
 
 from autofactura.core import auth
+from autofactura.core.apikeys.errors import RefusedApiKey
 from autofactura.core.db import Database
 from autofactura.core.services import Services
 from autofactura.schema.loaders import Loaders
@@ -50,6 +51,8 @@ class Context:
                 raise Unauthenticated()
             try:
                 self._principal = await self.services.verifier.verify(token)
+            except RefusedApiKey as exc:
+                raise Unauthenticated(str(exc)) from None
             except auth.ExpiredToken:
                 raise Unauthenticated("Tu sesión expiró; inicia sesión de nuevo.") from None
             except auth.AuthError:

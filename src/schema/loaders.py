@@ -18,8 +18,11 @@ from autofactura.core.profiles import repository as profiles
 from autofactura.core.profiles.models import FiscalProfile
 from autofactura.core.tasks import repository as tasks
 from autofactura.core.tasks.models import Task
+from autofactura.core.webhooks import repository as webhooks
+from autofactura.core.webhooks.models import WebhookAttempt, WebhookDelivery
 
 EventWindow = tuple[uuid.UUID, int, int]  # (task id, after seq, how many)
+DeliveryWindow = tuple[uuid.UUID, int]  # (webhook id, how many, newest first)
 
 
 class Loaders:
@@ -32,6 +35,8 @@ class Loaders:
         self.artifacts = DataLoader(self._artifacts, cache=False)
         self.events = DataLoader(self._events, cache=False)
         self.invoice = DataLoader(self._invoices, cache=False)
+        self.webhook_deliveries = DataLoader(self._webhook_deliveries, cache=False)
+        self.webhook_attempts = DataLoader(self._webhook_attempts, cache=False)
 
     async def _profiles(self, ids: Sequence[uuid.UUID]) -> list[FiscalProfile | None]:
         async with self._db.session(self._user_id, readonly=True) as session:
@@ -67,3 +72,24 @@ class Loaders:
                 for event in await events.windows(session, self._user_id, ids, after, first):
                     found[(event.task_id, after, first)].append(event)
         return [found[key] for key in keys]
+
+    async def _webhook_deliveries(
+        self, keys: Sequence[DeliveryWindow]
+    ) -> list[list[WebhookDelivery]]:
+        found: dict[DeliveryWindow, list[WebhookDelivery]] = {key: [] for key in keys}
+        async with self._db.session(self._user_id, readonly=True) as session:
+            for first in {first for _, first in keys}:
+                ids = [webhook_id for webhook_id, f in keys if f == first]
+                for row in await webhooks.recent_deliveries(session, self._user_id, ids, first):
+                    found[(row.webhook_id, first)].append(row)
+        return [found[key] for key in keys]
+
+    async def _webhook_attempts(
+        self, delivery_ids: Sequence[uuid.UUID]
+    ) -> list[list[WebhookAttempt]]:
+        async with self._db.session(self._user_id, readonly=True) as session:
+            rows = await webhooks.attempts_of(session, self._user_id, delivery_ids)
+        grouped: dict[uuid.UUID, list[WebhookAttempt]] = {i: [] for i in delivery_ids}
+        for row in rows:
+            grouped[row.delivery_id].append(row)
+        return [grouped[i] for i in delivery_ids]

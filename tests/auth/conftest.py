@@ -8,9 +8,10 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -21,7 +22,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from tests.support.api import make_settings
 from tests.support.stand_ins import serve_asgi
+
+from autofactura.core.services import Services, build_services
 
 ANON_KEY = "stand-in-anon-key"
 PROJECT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
@@ -214,6 +218,29 @@ def supabase_server() -> Iterator[StandInSupabase]:
 def supabase(supabase_server: StandInSupabase) -> StandInSupabase:
     supabase_server.reset()
     return supabase_server
+
+
+@pytest.fixture
+async def supabase_services(
+    supabase: StandInSupabase,
+    migrated: str,
+    redis_url: str | None,
+    data_dir: Path,
+    encryption_keys: str,
+) -> AsyncIterator[Services]:
+    """The test services in Supabase mode, against the stand-in."""
+    settings = make_settings(
+        migrated,
+        redis_url,
+        data_dir,
+        encryption_keys,
+        supabase_url=supabase.url,
+        supabase_anon_key=ANON_KEY,
+        supabase_jwt_algorithms="ES256,RS256",
+    )
+    services = build_services(settings)
+    yield services
+    await services.close()
 
 
 @pytest.fixture

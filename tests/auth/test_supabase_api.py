@@ -4,39 +4,15 @@ accepts its ES256 access tokens, and mirrors each user into our users table."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from tests.auth.conftest import ANON_KEY, StandInSupabase
-from tests.support.api import REGISTER, Caller, create_profile, make_settings
+from tests.auth.conftest import StandInSupabase
+from tests.support.api import REGISTER, Caller, create_profile
 
-from autofactura.core.services import Services, build_services
+from autofactura.core.services import Services
 from autofactura.schema import build_schema
 
 ME = "{ me { id email } }"
-
-
-@pytest.fixture
-async def supabase_services(
-    supabase: StandInSupabase,
-    migrated: str,
-    redis_url: str | None,
-    data_dir: Path,
-    encryption_keys: str,
-) -> AsyncIterator[Services]:
-    settings = make_settings(
-        migrated,
-        redis_url,
-        data_dir,
-        encryption_keys,
-        supabase_url=supabase.url,
-        supabase_anon_key=ANON_KEY,
-        supabase_jwt_algorithms="ES256,RS256",
-    )
-    services = build_services(settings)
-    yield services
-    await services.close()
 
 
 @pytest.fixture

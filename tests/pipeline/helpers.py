@@ -4,6 +4,7 @@ bounded waits that poll a task's state until a deadline."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,6 +19,8 @@ from autofactura.core.services import Services
 from autofactura.core.tasks import service as task_service
 from autofactura.schema.ids import decode
 from tests.support.api import CREATE_PROFILE, PROFILE, REGISTER, ticket
+
+_TOTALS = itertools.count()
 
 VENDOR_URL = "https://93.184.216.34/facturacion"
 FINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
@@ -111,9 +114,12 @@ class Buyer:
         return self.api.user_id
 
     async def create_task(self, folio: str, extra: dict[str, str] | None = None) -> str:
+        # The folio is the scripted engine's script, so tests reuse it: a total of its own
+        # keeps two such tasks from being one ticket twice (DUPLICATE_TICKET).
+        total = f"{100 + next(_TOTALS)}.50"
         task_input = {
             "vendorUrl": VENDOR_URL,
-            "ticket": ticket(folio=folio, extra=extra),
+            "ticket": ticket(folio=folio, extra=extra, total=total),
             "fiscalProfileId": self.profile_id,
         }
         created = (await self.api.data(CREATE_TASK, input=task_input))["createTask"]

@@ -18,7 +18,7 @@ import dramatiq
 import uvicorn
 
 from autofactura.actors import runtime
-from autofactura.actors.tasks import ACTORS
+from autofactura.actors.broker import all_actors
 from autofactura.app import create_app
 from autofactura.core.config import Settings
 
@@ -35,13 +35,13 @@ class _ProcessGlobals:
 
     def __init__(self) -> None:
         self.broker = dramatiq.broker.global_broker
-        self.actor_brokers = [actor.broker for actor in ACTORS]
+        self.actor_brokers = [actor.broker for actor in all_actors()]
         self.settings = runtime._settings
 
     def restore(self) -> None:
         if self.broker is not None:
             dramatiq.set_broker(self.broker)
-        for actor, broker in zip(ACTORS, self.actor_brokers, strict=True):
+        for actor, broker in zip(all_actors(), self.actor_brokers, strict=True):
             actor.broker = broker
         runtime._settings = self.settings
 

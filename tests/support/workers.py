@@ -45,7 +45,15 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
 class WorkerProcess:
     """`autofactura worker` in its own process group, so a kill takes all its children."""
 
-    def __init__(self, settings: Settings, threads: int = 2, **extra_env: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        threads: int = 2,
+        *,
+        queues: tuple[str, ...] = (),
+        **extra_env: str,
+    ) -> None:
+        only = ["--queues", *queues] if queues else []
         self.process = subprocess.Popen(  # noqa: S603 — our own interpreter and module
             [
                 sys.executable,
@@ -56,6 +64,7 @@ class WorkerProcess:
                 "1",
                 "--threads",
                 str(threads),
+                *only,
             ],
             env=worker_env(settings, **extra_env),
             cwd=ROOT,

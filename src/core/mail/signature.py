@@ -1,13 +1,10 @@
-"""Signed webhooks, both ways: `X-Autofactura-Signature: t=<unix seconds>,v1=<hex>` where v1 is
-HMAC-SHA256(secret, b"<t>." + raw body), and a guard that lets each signature in only once.
-
-Inbound mail (/inbound/email) verifies with it; outbound webhooks (issue 8) sign with it.
+"""Verifying signed webhooks that come in (the inbound mail webhook): the scheme itself is
+core.signing's, shared with outbound webhooks; this adds a guard that lets each signature
+in only once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -15,70 +12,36 @@ from typing import Protocol
 from redis.asyncio import Redis
 
 from autofactura.core.services import Services
+from autofactura.core.signing import (
+    SCHEME,
+    SIGNATURE_HEADER,
+    ExpiredSignature,
+    MalformedSignature,
+    SignatureError,
+    WrongSignature,
+    digest,
+    parse,
+    sign,
+    verify,
+)
 
-SIGNATURE_HEADER = "X-Autofactura-Signature"
-SCHEME = "v1"
-
-
-class SignatureError(Exception):
-    """A webhook signature is missing, malformed, wrong or outside the time window."""
-
-
-class MalformedSignature(SignatureError):
-    """The header is missing or not `t=<seconds>,v1=<hex>[,v1=<hex>…]`."""
-
-
-class ExpiredSignature(SignatureError):
-    """The signed timestamp is further from now than the tolerance (past or future)."""
-
-
-class WrongSignature(SignatureError):
-    """No v1 value is the body's HMAC under our secret."""
-
-
-def _key(secret: str | bytes) -> bytes:
-    return secret.encode() if isinstance(secret, str) else secret
-
-
-def digest(secret: str | bytes, body: bytes, timestamp: int) -> str:
-    """The v1 value: hex HMAC-SHA256 over b"<timestamp>." + body."""
-    return hmac.new(_key(secret), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-
-
-def sign(secret: str | bytes, body: bytes, timestamp: int) -> str:
-    """The header value for `body` sent at `timestamp` (unix seconds)."""
-    return f"t={timestamp},{SCHEME}={digest(secret, body, timestamp)}"
-
-
-def parse(header: str | None) -> tuple[int, list[str]]:
-    """The timestamp and every v1 value (several while the sender rotates its secret);
-    other schemes are ignored, so a future v2 can be sent alongside."""
-    timestamp: int | None = None
-    values: list[str] = []
-    for item in (header or "").split(","):
-        name, _, value = item.strip().partition("=")
-        if name == "t" and value.isascii() and value.isdigit():
-            timestamp = int(value)
-        elif name == SCHEME and value:
-            values.append(value)
-    if timestamp is None or not values:
-        raise MalformedSignature(f"expected t=<seconds>,{SCHEME}=<hex> in {SIGNATURE_HEADER}")
-    return timestamp, values
-
-
-def verify(secret: str | bytes, header: str | None, body: bytes, now: float, tolerance: int) -> str:
-    """Check `header` against `body`; return the matching v1 value (a replay guard's key).
-
-    Raises a SignatureError subclass saying what was wrong."""
-    timestamp, values = parse(header)
-    if abs(now - timestamp) > tolerance:
-        raise ExpiredSignature(f"signature timestamp {timestamp} is outside ±{tolerance}s")
-    expected = digest(secret, body, timestamp).encode()
-    # Compared as bytes: compare_digest refuses non-ASCII str, and headers can carry any.
-    for value in values:
-        if hmac.compare_digest(expected, value.encode()):
-            return value
-    raise WrongSignature("signature does not match the body")
+__all__ = [  # the scheme's names stay importable from here, where inbound mail found them
+    "SCHEME",
+    "SIGNATURE_HEADER",
+    "ExpiredSignature",
+    "MalformedSignature",
+    "MemoryReplayGuard",
+    "RedisReplayGuard",
+    "ReplayGuard",
+    "SignatureError",
+    "WrongSignature",
+    "digest",
+    "parse",
+    "replay_guard",
+    "replay_ttl",
+    "sign",
+    "verify",
+]
 
 
 class ReplayGuard(Protocol):

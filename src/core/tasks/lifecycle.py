@@ -1,5 +1,6 @@
 """Every status change goes through here: checked against the state machine, written with
-a compare-and-set so two racing writers cannot both win, and logged as a status event."""
+a compare-and-set so two racing writers cannot both win, logged as a status event, and
+announced to the owner's webhooks."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from autofactura.core.events import recorder
 from autofactura.core.events.models import EventType, TaskEvent
 from autofactura.core.tasks.models import Task
 from autofactura.core.tasks.status import FailureCode, InterventionReason, TaskStatus
+from autofactura.core.webhooks.emit import emit as emit_webhooks
 
 _VERBS = {
     TaskStatus.PAUSED: "pausar",
@@ -110,7 +112,9 @@ async def move(
     for name, value in values.items():
         # Already written by the UPDATE above: mirror it without dirtying the object.
         set_committed_value(task, name, value)
-    return await recorder.record(session, task, EventType.STATUS, status_payload(task, outcome))
+    event = await recorder.record(session, task, EventType.STATUS, status_payload(task, outcome))
+    await emit_webhooks(session, task)  # in this transaction: a rolled-back move sends none
+    return event
 
 
 def status_payload(task: Task, outcome: Outcome) -> dict[str, object]:

@@ -1,20 +1,44 @@
-"""Vendor URLs must be public http(s) hosts: the worker's network is not the buyer's to probe."""
+"""Vendor URLs must be public http(s) hosts: the worker's network is not the buyer's to probe.
+
+Webhook URLs follow the same rules (`check_public_url` with their own field and words).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from autofactura.core.errors import InvalidInput, invalid
 
-_FIELD = "vendorUrl"
 _MAX_LENGTH = 2048
 
 
-def _refuse(message: str) -> InvalidInput:
-    return invalid(_FIELD, "INVALID_VENDOR_URL", message)
+@dataclass(frozen=True)
+class UrlWords:
+    """The field a refused URL came in and what the person is told, per refusal."""
+
+    field: str
+    code: str
+    empty: str
+    malformed: str
+    scheme: str
+    not_public: str
+
+    def refuse(self, message: str) -> InvalidInput:
+        return invalid(self.field, self.code, message)
+
+
+VENDOR_URL = UrlWords(
+    field="vendorUrl",
+    code="INVALID_VENDOR_URL",
+    empty="Escribe la dirección del portal de facturación (máximo 2048 caracteres).",
+    malformed="La dirección del portal no es válida.",
+    scheme="El portal debe ser una dirección http:// o https://.",
+    not_public="El portal debe ser un sitio público de internet.",
+)
 
 
 def is_public_address(address: str) -> bool:
@@ -24,11 +48,16 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def normalize_vendor_url(raw: str) -> tuple[str, str]:
+def is_private_name(host: str) -> bool:
+    """Names that only ever mean this machine or its network, whatever DNS says."""
+    return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+
+
+def normalize_vendor_url(raw: str, words: UrlWords = VENDOR_URL) -> tuple[str, str]:
     """Return (url, host) or raise InvalidInput; no network access."""
     url = raw.strip()
     if not url or len(url) > _MAX_LENGTH:
-        raise _refuse("Escribe la dirección del portal de facturación (máximo 2048 caracteres).")
+        raise words.refuse(words.empty)
     if "://" not in url:
         url = f"https://{url}"
     try:
@@ -36,29 +65,33 @@ def normalize_vendor_url(raw: str) -> tuple[str, str]:
         host = (parts.hostname or "").rstrip(".").lower()
         parts.port  # noqa: B018 — raises ValueError on a malformed port
     except ValueError:
-        raise _refuse("La dirección del portal no es válida.") from None
+        raise words.refuse(words.malformed) from None
     if parts.scheme not in ("http", "https"):
-        raise _refuse("El portal debe ser una dirección http:// o https://.")
+        raise words.refuse(words.scheme)
     if not host or parts.username or parts.password:
-        raise _refuse("La dirección del portal no es válida.")
+        raise words.refuse(words.malformed)
     return url, host
 
 
-async def check_vendor_url(raw: str, *, allow_private: bool) -> str:
+async def check_public_url(raw: str, *, allow_private: bool, words: UrlWords) -> str:
     """Normalize and refuse loopback, private, link-local and metadata targets.
 
     A name that does not resolve now is accepted: DNS may be down for a moment, and the
-    worker checks the address again right before it navigates.
+    address is checked again right before each connection.
     """
-    url, host = normalize_vendor_url(raw)
+    url, host = normalize_vendor_url(raw, words)
     if allow_private:
         return url
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        raise _refuse("El portal debe ser un sitio público de internet.")
+    if is_private_name(host):
+        raise words.refuse(words.not_public)
     for address in await _addresses(host):
         if not is_public_address(address):
-            raise _refuse("El portal debe ser un sitio público de internet.")
+            raise words.refuse(words.not_public)
     return url
+
+
+async def check_vendor_url(raw: str, *, allow_private: bool) -> str:
+    return await check_public_url(raw, allow_private=allow_private, words=VENDOR_URL)
 
 
 async def _addresses(host: str) -> list[str]:

@@ -17,10 +17,12 @@ from autofactura.schema.errors import (
     UnavailableError,
     ValidationError,
 )
+from autofactura.schema.types.apikey import ApiKey, ApiKeyCreated
 from autofactura.schema.types.auth import AuthPayload
 from autofactura.schema.types.invoice import InvoiceUpload
 from autofactura.schema.types.profile import DeletedFiscalProfile, FiscalProfile
 from autofactura.schema.types.task import Task
+from autofactura.schema.types.webhook import DeletedWebhook, Webhook, WebhookDelivery
 
 RegisterResult = Annotated[
     AuthPayload | ValidationError | EmailTakenError | RateLimitedError | UnavailableError,
@@ -56,4 +58,17 @@ CreateTaskResult = Annotated[
 UploadInvoiceResult = Annotated[
     InvoiceUpload | ValidationError | NotFoundError | ConflictError,
     strawberry.union("UploadInvoiceResult"),
+]
+CreateApiKeyResult = Annotated[
+    ApiKeyCreated | ValidationError | ConflictError, strawberry.union("CreateApiKeyResult")
+]
+RevokeApiKeyResult = Annotated[ApiKey | NotFoundError, strawberry.union("RevokeApiKeyResult")]
+CreateWebhookResult = Annotated[
+    Webhook | ValidationError | ConflictError, strawberry.union("CreateWebhookResult")
+]
+DeleteWebhookResult = Annotated[
+    DeletedWebhook | NotFoundError, strawberry.union("DeleteWebhookResult")
+]
+ReplayWebhookDeliveryResult = Annotated[
+    WebhookDelivery | NotFoundError, strawberry.union("ReplayWebhookDeliveryResult")
 ]
