@@ -23,6 +23,7 @@ from autofactura.core.agent.llm import configured
 from autofactura.core.config import Settings
 from autofactura.core.errors import InvalidInput, ServiceError
 from autofactura.core.fiscal.validation import FiscalProfileData
+from autofactura.core.privacy.keyring import configured_keyring, use_keyring
 from autofactura.core.queue import InlineQueue
 from autofactura.core.tasks.status import TaskStatus
 from autofactura.oneshot_result import Result, invoice_json, print_event
@@ -201,12 +202,17 @@ async def run_once(base: Settings, request: Request) -> Result:
     if request.engine == "agent" and not configured(base):
         raise BadArguments(NO_LLM)
     data_dir = Path(tempfile.mkdtemp(prefix="autofactura-run-"))
+    # The throwaway instance sets the process's keyring to its own; a caller in the same
+    # process (tests, benches) gets its own back, or what it encrypts later won't open.
+    previous = configured_keyring()
     try:
         return await _run(_settings(base, request, data_dir), request, started)
     except (BadArguments, InvalidInput, ServiceError) as exc:
         return Result.refused(exc, started)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+        if previous is not None:
+            use_keyring(previous)
 
 
 def run_command(base: Settings, args: Any) -> int:

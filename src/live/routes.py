@@ -15,6 +15,7 @@ import html
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -26,10 +27,11 @@ from autofactura.core.tasks import repository
 from autofactura.core.tasks.status import TaskStatus
 from autofactura.live.registry import lookup
 from autofactura.live.screencast import CDPError, PageScreencast
-from autofactura.live.tokens import check_live_token, live_secret
+from autofactura.live.tokens import live_rights, live_secret
 
 CONTROLLABLE = frozenset({TaskStatus.PAUSED, TaskStatus.INTERVENTION_NEEDED})
 REFUSED = "La tarea está en curso; pausa para tomar el control."
+VIEW_ONLY = "Este enlace solo permite mirar; abre la tarea con tu sesión para tomar el control."
 STATUS_POLL_S = 2.0
 
 # Inline script and style only (the app's HTML CSP: script-src 'self' 'unsafe-inline',
@@ -100,19 +102,25 @@ async def _task_status(services: Services, user_id: uuid.UUID, task_id: uuid.UUI
         return None if task is None else task.status
 
 
-async def _authorize(
-    services: Services, raw_task_id: str, token: str
-) -> tuple[uuid.UUID, uuid.UUID, str] | None:
-    """(task id, user id, status) when the token is valid and the task is its user's."""
+@dataclass(frozen=True)
+class Viewer:
+    task_id: uuid.UUID
+    user_id: uuid.UUID
+    status: str
+    may_control: bool  # False for a view-only token (a read-only API key's)
+
+
+async def _authorize(services: Services, raw_task_id: str, token: str) -> Viewer | None:
+    """Who is watching, when the token is valid and the task is its user's."""
     try:
         task_id = uuid.UUID(raw_task_id)
     except ValueError:
         return None
-    user_id = check_live_token(live_secret(services.settings), token, task_id)
-    if user_id is None:
+    rights = live_rights(live_secret(services.settings), token, task_id)
+    if rights is None:
         return None
-    status = await _task_status(services, user_id, task_id)
-    return None if status is None else (task_id, user_id, status)
+    status = await _task_status(services, rights[0], task_id)
+    return None if status is None else Viewer(task_id, rights[0], status, rights[1])
 
 
 def live_page(services: Services) -> Callable[[Request], Awaitable[Response]]:
@@ -122,7 +130,7 @@ def live_page(services: Services) -> Callable[[Request], Awaitable[Response]]:
         if found is None:
             return PlainTextResponse("El enlace no es válido o ya expiró.", 403)
         return HTMLResponse(
-            render_page(found[0], found[2]),
+            render_page(found.task_id, found.status),
             headers={"cache-control": "no-store", "referrer-policy": "no-referrer"},
         )
 
@@ -137,7 +145,7 @@ def live_socket(services: Services) -> Callable[[WebSocket], Awaitable[None]]:
         if found is None:
             await websocket.close(4403, "forbidden")
             return
-        task_id, user_id, status = found
+        task_id, status = found.task_id, found.status
         cdp_url = await lookup(task_id, services.redis)
         if cdp_url is None:
             await websocket.close(4404, "no browser")
@@ -145,7 +153,7 @@ def live_socket(services: Services) -> Callable[[WebSocket], Awaitable[None]]:
         try:
             async with PageScreencast(cdp_url) as cast:
                 await websocket.send_json({"type": "status", "status": status})
-                await _serve(services, websocket, cast, task_id, user_id, status)
+                await _serve(services, websocket, cast, found)
             with contextlib.suppress(Exception):
                 await websocket.close(1000, "browser closed")
         except (CDPError, OSError) as exc:
@@ -157,14 +165,10 @@ def live_socket(services: Services) -> Callable[[WebSocket], Awaitable[None]]:
 
 
 async def _serve(
-    services: Services,
-    websocket: WebSocket,
-    cast: PageScreencast,
-    task_id: uuid.UUID,
-    user_id: uuid.UUID,
-    status: str,
+    services: Services, websocket: WebSocket, cast: PageScreencast, viewer: Viewer
 ) -> None:
-    last = {"status": status}
+    task_id, user_id = viewer.task_id, viewer.user_id
+    last = {"status": viewer.status}
 
     async def pump() -> None:
         async for frame in cast.frames():
@@ -186,6 +190,9 @@ async def _serve(
             except ValueError:
                 continue
             if not isinstance(event, dict):
+                continue
+            if not viewer.may_control:
+                await websocket.send_json({"type": "refused", "reason": VIEW_ONLY})
                 continue
             current = await _task_status(services, user_id, task_id)
             if current is None or TaskStatus(current) not in CONTROLLABLE:

@@ -7,12 +7,16 @@ from typing import Any
 
 import pytest
 import strawberry
+from sqlalchemy import update
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import PermissionExtension
 from strawberry.types.base import StrawberryObjectDefinition
 
 from autofactura.core.services import Services
+from autofactura.core.tasks.models import Task
+from autofactura.live.tokens import live_rights, live_secret
 from autofactura.schema.context import Context
+from autofactura.schema.ids import decode
 from autofactura.schema.permissions import CanRead, CanWrite, IsAuthenticated, PersonOnly
 from tests.apikeys.helpers import ME, NO_READ, NO_WRITE, TASKS, codes, create_key
 from tests.support.api import CREATE_TASK, Caller, create_profile, create_task, ticket
@@ -115,3 +119,22 @@ async def test_a_session_has_both_scopes(buyer: Caller) -> None:
     profile = await create_profile(buyer)
     await create_task(buyer, profile["id"])
     assert len((await buyer(TASKS))["tasks"]["edges"]) == 1
+
+
+async def test_a_read_key_gets_a_view_only_live_link(buyer: Caller, services: Services) -> None:
+    """Watching is reading; clicking in the browser is not (live tokens carry the right)."""
+    profile = await create_profile(buyer)
+    task = await create_task(buyer, profile["id"])
+    task_id = decode(task["id"], "Task")
+    assert task_id is not None
+    async with services.db.session() as session:
+        await session.execute(
+            update(Task).where(Task.id == task_id).values(live_url=f"/live/{task_id}")
+        )
+    reader = buyer.as_user((await create_key(buyer, ["read"]))["key"])
+    query = "query($id: ID!) { task(id: $id) { liveUrl } }"
+    secret = live_secret(services.settings)
+    for caller, may_control in ((buyer, True), (reader, False)):
+        url = (await caller(query, id=task["id"]))["task"]["liveUrl"]
+        rights = live_rights(secret, url.split("?t=")[1], task_id)
+        assert rights == (buyer.user_id, may_control)

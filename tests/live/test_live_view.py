@@ -30,7 +30,13 @@ from autofactura.core.tasks.models import Task
 from autofactura.core.tasks.status import TaskStatus
 from autofactura.live.registry import LIVE_BROWSERS, LiveBrowsers, publish, withdraw
 from autofactura.live.screencast import PageScreencast
-from autofactura.live.tokens import check_live_token, live_path, live_secret, live_token
+from autofactura.live.tokens import (
+    check_live_token,
+    live_path,
+    live_rights,
+    live_secret,
+    live_token,
+)
 from autofactura.schema.ids import decode
 from tests.support.api import Caller, create_profile, create_task, create_user
 from tests.support.live_server import live_server
@@ -177,6 +183,26 @@ async def test_click_forwarded_while_paused(
         await _set_status(services, world.task_id, TaskStatus.RUNNING)
 
 
+async def test_a_view_only_link_watches_but_never_clicks(
+    settings: Settings, services: Services, world: World
+) -> None:
+    """What a read-only API key gets: frames, and input refused even while paused."""
+    x, y = await _fresh_page(world)
+    assert world.owner.user_id is not None
+    path = live_path(settings, world.task_id, world.owner.user_id, 600, view_only=True)
+    await _set_status(services, world.task_id, TaskStatus.PAUSED)
+    try:
+        async with connect(_ws_url(world, path.split("?t=")[1])) as ws:
+            await _next(ws, "frame")
+            await ws.send(json.dumps({"type": "click", "x": x, "y": y}))
+            refused = await _next(ws, "refused")
+            assert "solo permite mirar" in refused["reason"]
+        await asyncio.sleep(0.2)
+        assert await world.page.text_content("#b") == "press"
+    finally:
+        await _set_status(services, world.task_id, TaskStatus.RUNNING)
+
+
 @pytest.mark.parametrize("who", ["other user", "expired", "garbage"])
 async def test_bad_tokens_close_with_4403(settings: Settings, world: World, who: str) -> None:
     if who == "other user":
@@ -226,6 +252,9 @@ def test_token_round_trip() -> None:
     assert check_live_token(b"x" * 32, token, task) is None
     tampered = token[:-2] + ("BB" if token.endswith("AA") else "AA")  # always different
     assert check_live_token(secret, tampered, task) is None
+    assert live_rights(secret, token, task) == (user, True)
+    view = live_token(secret, task, user, int(time.time()) + 60, view_only=True)
+    assert live_rights(secret, view, task) == (user, False)
 
 
 def test_registry_and_coordinate_scaling() -> None:

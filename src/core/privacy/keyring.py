@@ -94,6 +94,11 @@ def use_keyring(keyring: Keyring) -> None:
     _current = keyring
 
 
+def configured_keyring() -> Keyring | None:
+    """The process's keyring, or None before start-up set one."""
+    return _current
+
+
 def current_keyring() -> Keyring:
     if _current is None:
         raise KeyringError("no keyring configured: call use_keyring() at start-up")

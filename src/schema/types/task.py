@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from autofactura.core.apikeys.scopes import WRITE
 from autofactura.core.artifacts import links
 from autofactura.core.artifacts.models import Artifact as ArtifactModel
 from autofactura.core.events.bus import BusEvent
@@ -152,8 +153,15 @@ class Task(relay.Node):
         url = self.stored_live_url
         if url is None or not url.startswith("/live/"):
             return url  # a provider's own live view (Browserbase) or none yet
-        user_id = await info.context.user_id()
-        return live_path(info.context.services.settings, uuid.UUID(self.task_id), user_id)
+        principal = await info.context.principal()
+        # A caller that may not change anything (a read-only API key) gets a view-only link.
+        view_only = WRITE not in principal.scopes
+        return live_path(
+            info.context.services.settings,
+            uuid.UUID(self.task_id),
+            principal.user_id,
+            view_only=view_only,
+        )
 
     @strawberry.field(description="The stamped invoice; null until the task obtains one.")
     async def invoice(self, info: Info) -> Invoice | None:
