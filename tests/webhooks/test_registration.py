@@ -3,6 +3,8 @@ events are a non-empty subset of the four, each endpoint has its own secret."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from autofactura.core.webhooks.service import MAX_WEBHOOKS
@@ -108,4 +110,10 @@ async def test_a_user_has_at_most_twenty_endpoints(integrator: Caller) -> None:
     assert "20 webhooks" in data["createWebhook"]["message"]
     first = (await webhooks(integrator))[0]
     await integrator(DELETE_WEBHOOK, id=first["id"])  # deleted ones do not count
-    await register_webhook(integrator, PUBLIC, "task.completed")
+    # Three at once for the one free place: the count is taken by one at a time.
+    racing = await asyncio.gather(
+        *(integrator(CREATE_WEBHOOK, url=PUBLIC, events=["task.completed"]) for _ in range(3))
+    )
+    kinds = sorted(r["createWebhook"]["__typename"] for r in racing)
+    assert kinds == ["ConflictError", "ConflictError", "Webhook"]
+    assert len(await webhooks(integrator)) == MAX_WEBHOOKS

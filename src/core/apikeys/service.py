@@ -16,6 +16,7 @@ from autofactura.core.apikeys.errors import RefusedApiKey
 from autofactura.core.apikeys.models import ApiKey
 from autofactura.core.db.base import utcnow
 from autofactura.core.errors import Conflict, FieldIssue, InvalidInput, NotFound
+from autofactura.core.users import repository as users
 
 MAX_ACTIVE_KEYS = 50
 MAX_NAME_LENGTH = 100
@@ -110,6 +111,7 @@ async def create(
     issues = [issue for issue in checks if issue is not None]
     if issues:
         raise InvalidInput(issues)
+    await users.lock(session, user_id)  # two creates at once must not both pass the count
     if await repository.count_active(session, user_id, now) >= MAX_ACTIVE_KEYS:
         raise Conflict(
             f"Puedes tener hasta {MAX_ACTIVE_KEYS} claves de API activas; revoca las que ya "

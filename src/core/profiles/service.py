@@ -11,6 +11,7 @@ from autofactura.core.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from autofactura.core.fiscal import FiscalProfileData, normalize_profile, validate_profile
 from autofactura.core.profiles import repository
 from autofactura.core.profiles.models import FiscalProfile
+from autofactura.core.users import repository as users
 
 MAX_PROFILES = 50
 
@@ -74,6 +75,7 @@ async def create(
     use_inbound_email: bool | None = None,
 ) -> FiscalProfile:
     clean = _checked(data, tax_id_confirmed)
+    await users.lock(session, user_id)  # two creates at once must not both pass the count
     if len(await repository.list_for_user(session, user_id)) >= MAX_PROFILES:
         raise Conflict(
             f"Puedes tener hasta {MAX_PROFILES} perfiles fiscales.", code="TOO_MANY_PROFILES"

@@ -23,3 +23,9 @@ async def add(session: AsyncSession, user: User) -> User:
     session.add(user)
     await session.flush()
     return user
+
+
+async def lock(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Hold the user's row until commit, so per-user limits (webhooks, API keys) are counted
+    by one transaction at a time (SQLite's single writer already is; FOR UPDATE is Postgres')."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from autofactura.core.db.base import utcnow
 from autofactura.core.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from autofactura.core.tasks.vendor_url import UrlWords, check_public_url
+from autofactura.core.users import repository as users
 from autofactura.core.webhooks import repository
 from autofactura.core.webhooks.events import EVENTS
 from autofactura.core.webhooks.models import Webhook, WebhookDelivery
@@ -53,6 +54,7 @@ async def create(
         issues = exc.issues + issues
     if issues:
         raise InvalidInput(issues)
+    await users.lock(session, user_id)  # two creates at once must not both pass the count
     if await repository.count_active(session, user_id) >= MAX_WEBHOOKS:
         raise Conflict(
             f"Ya tienes {MAX_WEBHOOKS} webhooks; borra alguno antes de registrar otro.",
