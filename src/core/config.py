@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     rate_limit_login: str = "10/60"
     rate_limit_register: str = "5/60"
     rate_limit_create_task: str = "60/60"
+    rate_limit_webhook_replay: str = "30/60"
     max_query_depth: int = Field(12, ge=2)
     max_query_tokens: int = Field(2000, ge=100)
     max_query_aliases: int = Field(30, ge=1)
@@ -115,6 +116,8 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(10, gt=0, le=60)
     webhook_retry_base_seconds: float = Field(30, gt=0)
     webhook_retry_window_seconds: float = Field(24 * 3600, gt=0)
+    # The demo vendor portal at /demo/portal/ (issue 9); None: on except in production.
+    demo_portal: bool | None = None
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
 
@@ -147,7 +150,12 @@ class Settings(BaseSettings):
             raise ValueError("must be a mail domain such as facturas.example.com")
         return value or None
 
-    @field_validator("rate_limit_login", "rate_limit_register", "rate_limit_create_task")
+    @field_validator(
+        "rate_limit_login",
+        "rate_limit_register",
+        "rate_limit_create_task",
+        "rate_limit_webhook_replay",
+    )
     @classmethod
     def _rate(cls, value: str) -> str:
         count, _, seconds = value.partition("/")
@@ -179,6 +187,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def demo_portal_enabled(self) -> bool:
+        return self.demo_portal if self.demo_portal is not None else not self.production
 
     @property
     def distributed_database(self) -> bool:

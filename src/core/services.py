@@ -49,6 +49,7 @@ class RateRules:
     login: Rule
     register: Rule
     create_task: Rule
+    webhook_replay: Rule
 
 
 @dataclass
@@ -143,6 +144,7 @@ def build_services(settings: Settings, queue: TaskQueue | None = None) -> Servic
         Rule.parse("login", settings.rate_limit_login),
         Rule.parse("register", settings.rate_limit_register),
         Rule.parse("create_task", settings.rate_limit_create_task),
+        Rule.parse("webhook_replay", settings.rate_limit_webhook_replay),
     )
     known = KnownUsers(db, mirror=settings.supabase_auth)
     return Services(

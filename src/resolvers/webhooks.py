@@ -45,7 +45,10 @@ async def delete_webhook(info: Info, id: strawberry.ID) -> DeleteWebhookResult:
 @user_errors
 async def replay_webhook_delivery(info: Info, id: strawberry.ID) -> ReplayWebhookDeliveryResult:
     """Send a delivery's body again, as a new delivery (with its own retries)."""
+    services = info.context.services
     user_id = await info.context.user_id()
+    # Each replay is a POST to a URL the user chose: bounded, so we are nobody's cannon.
+    await services.limiter.hit(services.rules.webhook_replay, str(user_id))
     delivery_id = require(id, "WebhookDelivery", "id", service.MISSING_DELIVERY)
     async with info.context.db.session(user_id) as session:
         row = await service.replay(session, user_id, delivery_id)

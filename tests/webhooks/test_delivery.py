@@ -4,13 +4,17 @@ retried after a 5xx or a timeout with backoff, never after a 2xx, logged, replay
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import strawberry
+
 from autofactura.core.db.base import utcnow
+from autofactura.core.ratelimit import Rule
 from autofactura.core.services import Services
 from autofactura.core.signing import SIGNATURE_HEADER, verify
 from autofactura.core.tasks.lifecycle import Outcome
@@ -239,3 +243,26 @@ async def _insert_delivery(
     async with services.db.session() as session:
         session.add(row)
     return row.id
+
+
+async def test_replays_are_rate_limited(
+    integrator: Caller, hook_services: Services, schema: strawberry.Schema
+) -> None:
+    """Each replay is a POST to a URL the user chose: a burst is cut off."""
+    with receiving(Reply(200)) as receiver:
+        webhook = await register_webhook(integrator, receiver.url, "task.completed")
+        task_id = await new_task(hook_services, integrator)
+        await complete_with_invoice(hook_services, task_id)
+        [original] = await finished_deliveries(integrator, webhook["id"], 1)
+        rule = Rule.parse("webhook_replay", "2/60")
+        limited = dataclasses.replace(
+            hook_services, rules=dataclasses.replace(hook_services.rules, webhook_replay=rule)
+        )
+        caller = Caller(schema, limited, integrator.token, integrator.user_id)
+        kinds = [
+            (await caller(REPLAY, id=original["id"]))["replayWebhookDelivery"]["__typename"]
+            for _ in range(3)
+        ]
+        await finished_deliveries(integrator, webhook["id"], 3)
+    assert kinds == ["WebhookDelivery", "WebhookDelivery", "RateLimitedError"]
+    assert len(receiver.requests) == 3  # the original and two replays

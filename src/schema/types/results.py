@@ -70,5 +70,6 @@ DeleteWebhookResult = Annotated[
     DeletedWebhook | NotFoundError, strawberry.union("DeleteWebhookResult")
 ]
 ReplayWebhookDeliveryResult = Annotated[
-    WebhookDelivery | NotFoundError, strawberry.union("ReplayWebhookDeliveryResult")
+    WebhookDelivery | NotFoundError | RateLimitedError,
+    strawberry.union("ReplayWebhookDeliveryResult"),
 ]
