@@ -27,9 +27,11 @@ from autofactura.actors.embedded import EmbeddedWorker
 from autofactura.actors.runtime import use_settings
 from autofactura.actors.tasks import DramatiqQueue
 from autofactura.artifact_routes import artifact_download
+from autofactura.console_routes import console_routes
 from autofactura.core.config import Settings
 from autofactura.core.mail.smtp import smtp_receiver
 from autofactura.core.services import Services, build_services
+from autofactura.demo_portal import demo_portal_routes
 from autofactura.http import BodyLimit, SecurityHeaders
 from autofactura.live.routes import live_page, live_socket
 from autofactura.mail_routes import INBOUND_PATH, inbound_email
@@ -128,6 +130,8 @@ def create_app(settings: Settings) -> ASGIApp:
         Route(INBOUND_PATH, inbound_email(services), methods=["POST"]),
         Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", graphql),
+        *console_routes(),
+        *(demo_portal_routes() if settings.demo_portal_enabled else []),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     # Outside Starlette's own error handler, so even a 500 carries the headers.

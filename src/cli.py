@@ -37,9 +37,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.distributed_database:
         # Embedded mode must work with no set-up step: the SQLite schema follows the code.
         upgrade(database_url(settings))
-    app = create_app(settings)
     host, port = args.host or settings.host, args.port or settings.port
+    # The app knows where it listens (the demo portal's own URL depends on it).
+    settings = settings.model_copy(update={"host": host, "port": port})
+    app = create_app(settings)
     print(f"autofactura: GraphQL at http://{host}:{port}/graphql", file=sys.stderr)
+    if settings.demo_portal_url:
+        print(f"autofactura: demo vendor portal at {settings.demo_portal_url}", file=sys.stderr)
     uvicorn.run(
         app,
         host=host,

@@ -17,6 +17,15 @@ _HTML_CSP = (
     "connect-src 'self'; frame-ancestors 'none'"
 )
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The web console (src/web): its own scripts and styles only, GraphQL over fetch and
+# WebSocket to this origin, and the live view (/live, same origin) in an iframe.
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+# The live view may be framed by this origin's console only (frame-ancestors 'self').
+_LIVE_PREFIX = "/live/"
 
 
 class SecurityHeaders:
@@ -32,9 +41,13 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 html = headers.get("content-type", "").startswith("text/html")
-                headers.setdefault("content-security-policy", _HTML_CSP if html else _API_CSP)
+                csp = _HTML_CSP if html else _API_CSP
+                framable = html and scope["path"].startswith(_LIVE_PREFIX)
+                if framable:
+                    csp = csp.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+                headers.setdefault("content-security-policy", csp)
                 headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("x-frame-options", "DENY")
+                headers.setdefault("x-frame-options", "SAMEORIGIN" if framable else "DENY")
                 headers.setdefault("referrer-policy", "no-referrer")
                 headers.setdefault("cross-origin-opener-policy", "same-origin")
                 if self.hsts:

@@ -193,6 +193,15 @@ class Settings(BaseSettings):
         return self.demo_portal if self.demo_portal is not None else not self.production
 
     @property
+    def demo_portal_url(self) -> str | None:
+        """The app's own demo portal, the one loopback URL a task may use without
+        AUTOFACTURA_ALLOW_PRIVATE_URLS (so `make run` shows a whole run); None when off."""
+        if not self.demo_portal_enabled:
+            return None
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104 — compared, not bound
+        return f"http://{host}:{self.port}/demo/portal/"
+
+    @property
     def distributed_database(self) -> bool:
         return bool(self.database_url) and not self.database_url.startswith("sqlite")  # type: ignore[union-attr]
 

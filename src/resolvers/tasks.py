@@ -98,6 +98,7 @@ async def _create(info: Info, user_id: uuid.UUID, input: CreateTaskInput, key: s
                     allow_private_urls=settings.allow_private_urls,
                     queue=info.context.services.queue,
                     idempotency_key=key,
+                    demo_portal_url=settings.demo_portal_url,
                 )
             return Task.from_model(row)
         except IntegrityError:

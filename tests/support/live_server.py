@@ -67,7 +67,8 @@ class LiveServer:
 
     def _run(self) -> None:
         try:
-            app = create_app(self.settings)
+            # The app knows where it listens, as `autofactura serve` tells it.
+            app = create_app(self.settings.model_copy(update={"host": HOST, "port": self.port}))
             config = uvicorn.Config(
                 app, host=HOST, port=self.port, log_level="warning", lifespan="on"
             )

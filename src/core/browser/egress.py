@@ -59,8 +59,11 @@ class EgressProxy:
         allow_private: bool,
         resolver: Resolver | None = None,
         is_allowed_address: Callable[[str], bool] = is_public_address,
+        also_allowed: frozenset[tuple[str, int]] = frozenset(),
     ) -> None:
         self.allow_private = allow_private
+        # Exact (address, port) targets let through anyway: the app's own demo portal.
+        self._also_allowed = also_allowed
         self.refused: list[Refusal] = []
         self._resolve = resolver or system_resolver
         self._is_allowed = is_allowed_address
@@ -169,7 +172,11 @@ class EgressProxy:
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """Connect to the first allowed address of host; refuse when none is allowed."""
         addresses = await self._addresses(host, port)
-        allowed = [address for address in addresses if self._allows(address)]
+        allowed = [
+            address
+            for address in addresses
+            if self._allows(address) or (address, port) in self._also_allowed
+        ]
         if not allowed:
             raise _Refused(Refusal(host, port, f"{addresses[0]} is not a public address"))
         failure: BaseException | None = None

@@ -91,12 +91,18 @@ class LocalChromium:
     name = "local"
 
     def __init__(
-        self, chrome_path: str | None, headless: bool, base_dir: Path, allow_private: bool = False
+        self,
+        chrome_path: str | None,
+        headless: bool,
+        base_dir: Path,
+        allow_private: bool = False,
+        also_allowed: frozenset[tuple[str, int]] = frozenset(),
     ) -> None:
         self.chrome_path = chrome_path
         self.headless = headless
         self.base_dir = Path(base_dir)
         self.allow_private = allow_private
+        self.also_allowed = also_allowed  # exact (address, port): the app's demo portal
         self._procs: dict[str, asyncio.subprocess.Process] = {}
         self._proxies: dict[str, EgressProxy] = {}
 
@@ -109,7 +115,9 @@ class LocalChromium:
         downloads.mkdir()
         _write_preferences(profile, downloads)
         session = BrowserSession("local", "", downloads, None, root.name)
-        proxy = self._proxies[session.session_id] = EgressProxy(allow_private=self.allow_private)
+        proxy = self._proxies[session.session_id] = EgressProxy(
+            allow_private=self.allow_private, also_allowed=self.also_allowed
+        )
         session.egress_refusals = proxy.refused
         try:
             try:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from autofactura.core.browser.egress import Refusal
@@ -64,4 +65,13 @@ def provider_for(settings: Settings) -> BrowserProvider:
         headless=settings.browser_headless,
         base_dir=settings.data_dir / "browsers",
         allow_private=settings.allow_private_urls,
+        also_allowed=demo_target(settings),
     )
+
+
+def demo_target(settings: Settings) -> frozenset[tuple[str, int]]:
+    """The app's own demo portal, the one private target its browsers may reach."""
+    if settings.demo_portal_url is None:
+        return frozenset()
+    parts = urlsplit(settings.demo_portal_url)
+    return frozenset({(parts.hostname or "", parts.port or 80)})

@@ -56,12 +56,15 @@ async def create(
     allow_private_urls: bool,
     queue: TaskQueue,
     idempotency_key: str | None = None,
+    demo_portal_url: str | None = None,
 ) -> Task:
     """A new task, queued after commit. With `idempotency_key`, the task an earlier request
     with that key and input made, if any. A racing twin with the same key fails with
     IntegrityError at flush: the caller runs it again in a new transaction, which then
     finds the winner's task."""
-    url = await check_vendor_url(new.vendor_url, allow_private=allow_private_urls)
+    url = await check_vendor_url(
+        new.vendor_url, allow_private=allow_private_urls, demo_portal_url=demo_portal_url
+    )
     t = new.ticket
     ticket = clean_ticket(folio=t.folio, date_=t.date, total=t.total, store=t.store, extra=t.extra)
     key = idempotency.clean_key(idempotency_key) if idempotency_key is not None else None

@@ -90,8 +90,28 @@ async def check_public_url(raw: str, *, allow_private: bool, words: UrlWords) ->
     return url
 
 
-async def check_vendor_url(raw: str, *, allow_private: bool) -> str:
+async def check_vendor_url(
+    raw: str, *, allow_private: bool, demo_portal_url: str | None = None
+) -> str:
+    """A public vendor URL, or (when the demo is on) the app's own demo portal."""
+    if demo_portal_url is not None and is_demo_portal(raw, demo_portal_url):
+        return normalize_vendor_url(raw)[0]
     return await check_public_url(raw, allow_private=allow_private, words=VENDOR_URL)
+
+
+def is_demo_portal(raw: str, demo_portal_url: str) -> bool:
+    """Exactly the demo's scheme, host and port, and a path under it (no tricks with
+    user info, other ports or paths: those go through the public-address check)."""
+    try:
+        url, _ = normalize_vendor_url(raw)
+    except InvalidInput:
+        return False
+    want, got = urlsplit(demo_portal_url), urlsplit(url)
+    return (
+        (got.scheme, got.hostname, got.port) == (want.scheme, want.hostname, want.port)
+        and got.path.startswith(want.path)
+        and ".." not in got.path
+    )
 
 
 async def _addresses(host: str) -> list[str]:
