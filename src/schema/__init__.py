@@ -36,6 +36,7 @@ from autofactura.schema.limits import limits_rule
 from autofactura.schema.permissions import CanRead, CanWrite, IsAuthenticated, PersonOnly
 from autofactura.schema.types.apikey import ApiKey
 from autofactura.schema.types.auth import User
+from autofactura.schema.types.catalogs import FiscalCatalogs, fiscal_catalogs
 from autofactura.schema.types.connection import TaskConnection
 from autofactura.schema.types.invoice import Invoice
 from autofactura.schema.types.playbook import Playbook
@@ -63,6 +64,9 @@ class Query:
     task: Task | None = strawberry.field(resolver=task_r.task, permission_classes=readers)
     playbooks: list[Playbook] = strawberry.field(
         resolver=playbook_r.playbooks, permission_classes=readers
+    )
+    fiscal_catalogs: FiscalCatalogs = strawberry.field(
+        resolver=fiscal_catalogs, permission_classes=readers
     )
     unmatched_invoices: list[Invoice] = strawberry.field(
         resolver=invoice_r.unmatched_invoices,

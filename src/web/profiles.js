@@ -1,6 +1,6 @@
 // Fiscal profiles: list, create, edit, delete; the API's Spanish messages by their field.
 import { gql } from "./gql.js";
-import { clearErrors, field, formError, h, showErrors } from "./ui.js";
+import { choice, clearErrors, field, formError, h, showErrors } from "./ui.js";
 
 const FIELDS = "id taxId legalName taxSystem zip cfdiUse email taxIdConfirmed personType";
 const ERRORS = `... on UserError { code message field }
@@ -13,20 +13,39 @@ const UPDATE = `mutation($id: ID!, $input: FiscalProfilePatch!) {
 const DELETE = `mutation($id: ID!) { deleteFiscalProfile(id: $id) {
   __typename ... on UserError { code message field } } }`;
 
+const CATALOGS = `{ fiscalCatalogs {
+  taxSystems { code description forMoral forFisica }
+  cfdiUses { code description taxSystems fisicaOnly } } }`;
 const INPUTS = [
   ["RFC", "taxId", { maxlength: 13, autocapitalize: "characters", placeholder: "XAXX010101000" }],
   ["Nombre o razón social", "legalName", {}],
-  ["Régimen fiscal (clave)", "taxSystem", { inputmode: "numeric", placeholder: "601" }],
   ["Código postal fiscal", "zip", { inputmode: "numeric", maxlength: 5 }],
-  ["Uso de CFDI (clave)", "cfdiUse", { placeholder: "G03" }],
   ["Correo electrónico", "email", { type: "email" }],
 ];
+const CHOICES = [["Régimen fiscal", "taxSystem"], ["Uso de CFDI", "cfdiUse"]];
+let catalogs = null; // the SAT catalogs, read once per page load
+
+/** Offer only the regimes of the RFC's person type, and the uses valid for the regime. */
+function narrowChoices(form) {
+  const rfc = form.taxId.value.trim();
+  const moral = rfc.length === 12, fisica = rfc.length === 13;
+  const systems = catalogs.taxSystems.filter((s) =>
+    (!moral && !fisica) || (moral && s.forMoral) || (fisica && s.forFisica));
+  form.taxSystem.fill(systems.map((s) => [s.code, `${s.code} · ${s.description}`]),
+    form.taxSystem.value || form.taxSystem.dataset.initial);
+  const system = form.taxSystem.value;
+  const uses = catalogs.cfdiUses.filter((u) =>
+    (!system || u.taxSystems.includes(system)) && !(moral && u.fisicaOnly));
+  form.cfdiUse.fill(uses.map((u) => [u.code, `${u.code} · ${u.description}`]),
+    form.cfdiUse.value || form.cfdiUse.dataset.initial);
+}
 
 function profileForm(profile, done) {
+  const picks = CHOICES.map(([label, name]) => choice(label, name));
   const form = h("form", { class: "card", id: "profile-form" },
     h("h2", {}, profile ? "Editar perfil" : "Nuevo perfil fiscal"),
     h("div", { class: "grid" }, INPUTS.map(([label, name, attrs]) =>
-      field(label, name, { ...attrs, value: profile ? profile[name] : "" }))),
+      field(label, name, { ...attrs, value: profile ? profile[name] : "" })), picks),
     h("label", { class: "check" },
       h("input", { type: "checkbox", name: "taxIdConfirmed", checked: profile?.taxIdConfirmed }),
       " El RFC está exactamente como lo imprimió el SAT"),
@@ -37,7 +56,8 @@ function profileForm(profile, done) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
-    const input = Object.fromEntries(INPUTS.map(([, name]) => [name, form[name].value.trim()]));
+    const names = [...INPUTS, ...CHOICES].map(([, name]) => name);
+    const input = Object.fromEntries(names.map((name) => [name, form[name].value.trim()]));
     input.taxIdConfirmed = form.taxIdConfirmed.checked;
     try {
       const data = profile
@@ -49,6 +69,10 @@ function profileForm(profile, done) {
       formError(form, error.message);
     }
   });
+  for (const [, name] of CHOICES) form[name].dataset.initial = profile ? profile[name] : "";
+  narrowChoices(form);
+  form.taxId.addEventListener("input", () => narrowChoices(form));
+  form.taxSystem.addEventListener("change", () => narrowChoices(form));
   return form;
 }
 
@@ -59,6 +83,7 @@ export function profilesView() {
   root.append(slot, list);
 
   async function refresh() {
+    catalogs ??= (await gql(CATALOGS)).fiscalCatalogs;
     slot.replaceChildren(profileForm(null, refresh));
     const { fiscalProfiles } = await gql(PROFILES);
     list.replaceChildren(...(fiscalProfiles.length ? fiscalProfiles.map(row)

@@ -24,6 +24,18 @@ export function field(label, name, attrs = {}) {
     h("small", { class: "error", "data-error-for": name }));
 }
 
+/** A labelled <select>; `fill(options, value)` replaces its [value, text] options. */
+export function choice(label, name) {
+  const id = `f-${name.replace(/\W/g, "-")}`;
+  const select = h("select", { id, name, "data-field": name });
+  select.fill = (options, value) => {
+    select.replaceChildren(h("option", { value: "" }, "Elige una opción"),
+      ...options.map(([code, text]) => h("option", { value: code, selected: code === value }, text)));
+  };
+  return h("div", { class: "field" }, h("label", { for: id }, label), select,
+    h("small", { class: "error", "data-error-for": name }));
+}
+
 export function clearErrors(form) {
   for (const el of form.querySelectorAll(".error")) el.textContent = "";
   for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");

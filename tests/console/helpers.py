@@ -36,7 +36,11 @@ async def sign_up(page: Page) -> str:
 async def fill_profile(page: Page, tax_id: str) -> None:
     form = page.locator("#profile-form")
     for name, value in {**PROFILE, "taxId": tax_id}.items():
-        await form.locator(f"[data-field={name}]").fill(value)
+        control = form.locator(f"[data-field={name}]")
+        if name in ("taxSystem", "cfdiUse"):  # dropdowns from the SAT catalogs
+            await control.select_option(value)
+        else:
+            await control.fill(value)
     await form.locator("button[type=submit]").click()
 
 

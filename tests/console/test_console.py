@@ -146,6 +146,15 @@ async def test_a_profile_is_edited_and_deleted(server: str, browser: Browser) ->
     await card.locator("text=Editar").click()
     form = page.locator("#profile-form")
     await expect(form.locator("h2")).to_have_text("Editar perfil")
+    # The SAT catalogs as choices, narrowed to a persona moral (a 12-character RFC).
+    regimes = form.locator("[data-field=taxSystem] option")
+    offered = await regimes.evaluate_all("options => options.map(o => o.value)")
+    assert "601" in offered and "612" not in offered
+    assert await form.locator("[data-field=taxSystem]").input_value() == PROFILE["taxSystem"]
+    uses = await form.locator("[data-field=cfdiUse] option").evaluate_all(
+        "options => options.map(o => o.value)"
+    )
+    assert "G03" in uses and "D01" not in uses  # deductions are for personas físicas
     await form.locator("[data-field=zip]").fill("123")
     await form.locator("button[type=submit]").click()
     await expect(form.locator('[data-error-for="zip"]')).not_to_be_empty()
