@@ -51,10 +51,12 @@ const EVENT_TEXT = {
 
 function eventLine(event) {
   const payload = event.payload || {};
+  // Per-step screenshots and the final page are kept for the record, not for reading.
+  const quiet = event.type === "ARTIFACT" && ["screenshot", "html"].includes(payload.kind);
   const text = event.message
     || (event.status ? `Estado: ${STATUS[event.status] || event.status}.` : null)
     || (EVENT_TEXT[event.type] || (() => event.type.toLowerCase()))(payload);
-  return h("li", { class: `event e-${event.type}`, "data-seq": event.seq },
+  return h("li", { class: `event e-${event.type}${quiet ? " quiet" : ""}`, "data-seq": event.seq },
     h("time", {}, when(event.createdAt)), " ", h("span", {}, text));
 }
 

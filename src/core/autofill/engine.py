@@ -233,11 +233,13 @@ class _Drive:
             try:
                 await fill(found, meaning.meaning, value)
             except CannotFill as exc:
-                done.append(("fill", f"No pudimos llenar {meaning.evidence}: {exc}", details))
+                name = field_name(meaning.evidence)
+                done.append(("fill", f"No pudimos llenar «{name}»: {exc}", details))
                 continue
             filled += 1
             masked = shown(meaning.meaning, value)
-            done.append(("fill", f"{meaning.evidence}: {masked}", {**details, "value": masked}))
+            message = f"Llenamos «{field_name(meaning.evidence)}»: {masked}"
+            done.append(("fill", message, {**details, "value": masked}))
             if found.reloads and await self.portal.navigating():
                 break  # the choice reloads the page: read it again before going on
         if filled:
@@ -322,3 +324,9 @@ class _Drive:
         await self.task_run.need_intervention(InterventionReason.UNKNOWN_STATE, message)
         self.tried.clear()
         return None
+
+
+def field_name(evidence: str) -> str:
+    """The field as the portal names it, for the buyer's timeline: "label 'RFC'" → "RFC"
+    (the evidence itself stays in the step's details)."""
+    return evidence.partition(" '")[2].removesuffix("'") or evidence
