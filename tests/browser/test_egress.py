@@ -78,11 +78,14 @@ async def _portal_resolver(host: str, port: int) -> list[str]:
     raise OSError(f"{host}: no such name in this test")
 
 
-def _portal_proxy(*, allow_private: bool) -> EgressProxy:
+def _portal_proxy(
+    *, allow_private: bool, also_allowed: frozenset[tuple[str, int]] = frozenset()
+) -> EgressProxy:
     return EgressProxy(
         allow_private=allow_private,
         resolver=_portal_resolver,
         is_allowed_address=lambda address: address == PORTAL_ADDRESS or is_public_address(address),
+        also_allowed=also_allowed,
     )
 
 
