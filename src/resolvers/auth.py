@@ -33,9 +33,12 @@ async def login(info: Info, email: str, password: str) -> LoginResult:
 async def me(info: Info) -> User:
     principal = await info.context.principal()
     settings = info.context.services.settings
-    # A write only the first time: the inbound address is made on first use.
-    async with info.context.db.session(principal.user_id) as session:
+    async with info.context.db.session(principal.user_id, readonly=True) as session:
         user = await users.get(session, principal.user_id)
-        inbound = await addresses.address_for(session, settings, principal.user_id)
+    inbound = addresses.address_of(settings, user)
+    if inbound is None and settings.inbound_domain and user is not None:
+        # A write only the first time (on SQLite a write session takes the write lock).
+        async with info.context.db.session(principal.user_id) as session:
+            inbound = await addresses.address_for(session, settings, principal.user_id)
     email = user.email if user else (principal.email or "")
     return User(id=strawberry.ID(str(principal.user_id)), email=email, inbound_email=inbound)

@@ -31,6 +31,13 @@ def split(address: str) -> tuple[str, str]:
     return local.lower(), domain.lower().rstrip(".")
 
 
+def address_of(settings: Settings, user: User | None) -> str | None:
+    """The user's inbound address if they have one already (no query, no write)."""
+    if not settings.inbound_domain or user is None or not user.inbound_local_part:
+        return None
+    return f"{user.inbound_local_part}@{settings.inbound_domain}"
+
+
 async def address_for(session: AsyncSession, settings: Settings, user_id: uuid.UUID) -> str | None:
     """The user's inbound address (made now if they have none); None when it is off."""
     if not settings.inbound_domain:
