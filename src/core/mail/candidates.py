@@ -14,6 +14,7 @@ from autofactura.core.db.base import utcnow
 from autofactura.core.invoices.models import Invoice
 from autofactura.core.mail.matching import Candidate
 from autofactura.core.profiles import repository as profiles
+from autofactura.core.profiles.models import FiscalProfile
 from autofactura.core.tasks.models import Task
 from autofactura.core.tasks.status import TaskStatus
 
@@ -52,7 +53,11 @@ async def candidates(session: AsyncSession, user_id: uuid.UUID) -> list[Candidat
     )
     tasks = list((await session.execute(query)).scalars())
     issuers = await known_issuers(session, user_id)
-    found = [await candidate(session, task, issuers) for task in tasks]
+    # One query for the profiles: a buyer's waiting tasks mostly share one or two.
+    owned: dict[uuid.UUID | None, FiscalProfile] = {
+        p.id: p for p in await profiles.list_for_user(session, user_id)
+    }
+    found = [_candidate(task, owned.get(task.fiscal_profile_id), issuers) for task in tasks]
     return [c for c in found if c is not None]
 
 
@@ -60,7 +65,13 @@ async def candidate(session: AsyncSession, task: Task, issuers: dict[str, str]) 
     if task.fiscal_profile_id is None:
         return None
     profile = await profiles.get(session, task.user_id, task.fiscal_profile_id)
-    if profile is None:
+    return _candidate(task, profile, issuers)
+
+
+def _candidate(
+    task: Task, profile: FiscalProfile | None, issuers: dict[str, str]
+) -> Candidate | None:
+    if profile is None:  # deleted since the task ended, or none (a task without one)
         return None
     ticket = task.ticket
     return Candidate(

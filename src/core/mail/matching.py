@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from autofactura.core.cfdi.parse import Cfdi
 from autofactura.core.tasks.models import Task
@@ -33,50 +34,64 @@ class Candidate:
     waiting: bool  # AWAITING_EMAIL (else COMPLETED by a portal that only e-mailed)
 
 
-def misfits(cfdi: Cfdi, candidate: Candidate) -> list[str]:
+class Stamped(Protocol):
+    """The facts matching needs: a parsed CFDI has them, and so does a kept invoice's row
+    (so a kept one is judged without fetching its XML)."""
+
+    @property
+    def receptor_rfc(self) -> str: ...
+    @property
+    def issuer_rfc(self) -> str: ...
+    @property
+    def issued_at(self) -> str | None: ...
+
+
+def misfits(stamped: Stamped, total: Decimal, candidate: Candidate) -> list[str]:
     """What in the CFDI rules this task out (Spanish, for the buyer); [] when it fits."""
     problems = []
-    if cfdi.receptor_rfc.strip().upper() != candidate.tax_id.strip().upper():
+    if stamped.receptor_rfc.strip().upper() != candidate.tax_id.strip().upper():
         problems.append("el RFC del receptor")
-    if cfdi.total.quantize(_CENT, ROUND_HALF_UP) != candidate.total.quantize(_CENT, ROUND_HALF_UP):
+    if total.quantize(_CENT, ROUND_HALF_UP) != candidate.total.quantize(_CENT, ROUND_HALF_UP):
         problems.append("el total")
     issuer = candidate.issuer_rfc
-    if issuer is not None and cfdi.issuer_rfc.strip().upper() != issuer.strip().upper():
+    if issuer is not None and stamped.issuer_rfc.strip().upper() != issuer.strip().upper():
         problems.append("el RFC del emisor")
-    issued = _issued_on(cfdi)
+    issued = _issued_on(stamped.issued_at)
     if issued is not None and issued < candidate.bought - _DATE_SLACK:
         problems.append("la fecha (es anterior a la compra)")
     return problems
 
 
-def carries_folio(cfdi: Cfdi, xml: bytes, folio: str) -> bool:
+def carries_folio(cfdi: Cfdi, text: bytes, folio: str) -> bool:
     """The ticket's folio in the CFDI's Serie/Folio or anywhere in its text (concepts,
-    addenda): a vendor that prints it there says which ticket this is."""
+    addenda; `text` is the XML as `compact_xml` gives it): a vendor that prints it there
+    says which ticket this is."""
     wanted = _compact(folio)
     if len(wanted) < _MIN_FOLIO_EVIDENCE:
         return False
     stamped = _compact(f"{cfdi.series or ''}{cfdi.folio or ''}")
     if wanted in (stamped, _compact(cfdi.folio or "")):
         return True
-    return wanted.encode() in _compact_bytes(xml)
+    return wanted.encode() in text
 
 
 def best(cfdi: Cfdi, xml: bytes, candidates: list[Candidate]) -> Candidate | None:
     """The fitting task this CFDI most likely answers, or None."""
-    fitting = [c for c in candidates if not misfits(cfdi, c)]
+    fitting = [c for c in candidates if not misfits(cfdi, cfdi.total, c)]
     if not fitting:
         return None
+    text = compact_xml(xml)  # once, not once per fitting task
 
     def rank(c: Candidate) -> tuple[bool, bool, datetime]:
         # Sorted ascending: a folio found first, waiting tasks next, then the oldest.
-        return (not carries_folio(cfdi, xml, c.folio), not c.waiting, c.task.created_at)
+        return (not carries_folio(cfdi, text, c.folio), not c.waiting, c.task.created_at)
 
     return min(fitting, key=rank)
 
 
-def _issued_on(cfdi: Cfdi) -> date | None:
+def _issued_on(issued_at: str | None) -> date | None:
     try:
-        return datetime.fromisoformat(cfdi.issued_at or "").date()
+        return datetime.fromisoformat(issued_at or "").date()
     except ValueError:
         return None
 
@@ -85,5 +100,5 @@ def _compact(text: str) -> str:
     return re.sub(r"[\s\-/.]", "", text).upper()
 
 
-def _compact_bytes(data: bytes) -> bytes:
+def compact_xml(data: bytes) -> bytes:
     return re.sub(rb"[\s\-/.]", b"", data).upper()

@@ -83,9 +83,10 @@ async def claim_kept(session: AsyncSession, storage: ArtifactStorage, task: Task
         return False
     query = select(Invoice).where(Invoice.user_id == task.user_id, Invoice.task_id.is_(None))
     for kept in (await session.execute(query.order_by(Invoice.created_at))).scalars():
-        xml = await _xml_of(session, storage, kept)
-        cfdi = _parsed(xml)
-        if cfdi is not None and not matching.misfits(cfdi, candidate):
+        if matching.misfits(kept, Decimal(kept.total), candidate):
+            continue  # judged on the row: only a fitting one's XML is fetched from storage
+        cfdi = _parsed(await _xml_of(session, storage, kept))
+        if cfdi is not None:
             await settle(session, storage, candidate, cfdi, [], source=kept.source)
             return True
     return False

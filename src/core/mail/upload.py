@@ -78,7 +78,7 @@ async def _for_task(
         raise Conflict(
             "El perfil fiscal de esa tarea ya no existe.", code="PROFILE_DELETED", field="taskId"
         )
-    problems = matching.misfits(found.cfdi, candidate)
+    problems = matching.misfits(found.cfdi, found.cfdi.total, candidate)
     if problems:
         raise Conflict(
             f"Esta factura no es de esa tarea: no coincide {', '.join(problems)}.",
