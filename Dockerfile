@@ -28,13 +28,14 @@ RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --upgrade pip setuptools wheel
 
 WORKDIR /src
+# Exactly the locked versions, each checked against its hash (`make lock` writes the file;
+# it already carries the anyio override the Makefile explains), then the project alone.
+COPY requirements.lock ./
+RUN /opt/venv/bin/pip install --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /dist . \
-    && /opt/venv/bin/pip install /dist/autofactura-*.whl \
-    # browser-use pins anyio==4.12.1, which stalls httpx connects after the supabase client
-    # ran on the same loop (see the Makefile); a newer anyio serves both.
-    && /opt/venv/bin/pip install "anyio>=4.13" \
+    && /opt/venv/bin/pip install --no-deps /dist/autofactura-*.whl \
     && /opt/venv/bin/autofactura --help >/dev/null
 
 # ---------------------------------------------------------------------------

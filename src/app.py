@@ -13,6 +13,7 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -121,6 +122,9 @@ def create_app(settings: Settings) -> ASGIApp:
             allow_headers=["authorization", "content-type"],
             max_age=600,
         ),
+        # Large answers (a 50-task page, the schema, the console's scripts) go compressed to
+        # clients that ask; small ones are not worth it. WebSockets pass through untouched.
+        Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
     ]
     routes = [
         Route("/healthz", healthz),
