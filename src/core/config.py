@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("LOG_LEVEL")
     )
+    # Observability (issue 10): one JSON object per log line (text: for a person at a
+    # terminal), errors to Sentry when a DSN is set, /metrics behind a bearer token when set.
+    log_format: Literal["json", "text"] = "json"
+    sentry_dsn: str | None = Field(None, validation_alias=_env("SENTRY_DSN"))
+    metrics_token: str | None = None
+    readiness_timeout_seconds: float = Field(2.0, gt=0, le=30)
 
     allow_private_urls: bool = False
     rate_limit_login: str = "10/60"
@@ -116,6 +122,9 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(10, gt=0, le=60)
     webhook_retry_base_seconds: float = Field(30, gt=0)
     webhook_retry_window_seconds: float = Field(24 * 3600, gt=0)
+    # An open WebSocket authenticated by an API key checks the key again this often, so a
+    # revoked key's socket closes (4403) within it.
+    api_key_recheck_seconds: float = Field(30, gt=0)
     # The demo vendor portal at /demo/portal/ (issue 9); None: on except in production.
     demo_portal: bool | None = None
     password_hash_time_cost: int = Field(3, ge=1)
@@ -134,6 +143,11 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis:// or rediss:// URL")
         return value or None
+
+    @field_validator("sentry_dsn", "metrics_token")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
 
     @field_validator("supabase_url", "supabase_jwks_url")
     @classmethod

@@ -62,6 +62,12 @@ class Context:
             raise Unauthenticated("Tu sesión expiró; inicia sesión de nuevo.")
         return self._principal
 
+    async def reverify(self) -> None:
+        """Verify the caller's token again, now (an API key may have been revoked since);
+        raises Unauthenticated when it no longer holds."""
+        self._principal = None
+        await self.principal()
+
     async def seconds_left(self) -> float:
         """Seconds until the caller's token expires; raises once it has (subscriptions
         check this, so a long-lived stream ends with its token)."""

@@ -14,6 +14,7 @@ from autofactura.core.services import Services
 from tests.auth.conftest import supabase as supabase
 from tests.auth.conftest import supabase_server as supabase_server
 from tests.auth.conftest import supabase_services as supabase_services
+from tests.http.conftest import variant
 from tests.support.live_server import live_server
 
 
@@ -22,5 +23,6 @@ def server(settings: Settings, services: Services) -> Iterator[str]:
     """Base URL. It depends on `services` so that fixture sets the process's broker first;
     the server borrows it and gives it back when it stops."""
     del services
-    with live_server(settings) as url:
+    # Open sockets check their key again every half second (30 s in production).
+    with live_server(variant(settings, api_key_recheck_seconds=0.5)) as url:
         yield url

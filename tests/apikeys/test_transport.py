@@ -3,6 +3,7 @@ scopes hold on every transport, and a revoked or expired key gets in nowhere."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -183,3 +184,20 @@ async def test_a_revoked_key_is_refused_at_connection_init(
         assert error == {"type": "connection_error", "payload": {"message": REFUSED}}
     else:
         assert protocol == TRANSPORT_WS and refused.value.messages == []
+
+
+async def test_an_open_socket_closes_when_its_key_is_revoked(
+    server: str, buyer: Caller, protocol: ProtocolName
+) -> None:
+    """A key revoked while its socket streams: the socket closes with 4403 at the next
+    check, and nothing more of the task reaches it."""
+    task = await create_task(buyer, (await create_profile(buyer))["id"])
+    created = await create_key(buyer, ["read"])
+    async with graphql_ws(server, protocol, created["key"]) as ws:
+        op = await ws.subscribe(EVENTS, taskId=task["id"])
+        assert (await ws.next_message(op, 10)).kind == "data"
+        await asyncio.sleep(1.2)  # two checks pass while the key holds: the socket stays
+        assert ws.ws.close_code is None
+        await revoke_key(buyer, created["apiKey"]["id"])
+        await asyncio.wait_for(ws.ws.wait_closed(), 10)
+    assert (ws.ws.close_code, ws.ws.close_reason) == (4403, "Forbidden")
