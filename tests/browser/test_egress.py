@@ -262,3 +262,25 @@ async def test_stop_closes_port_and_open_tunnels(open_proxy: EgressProxy, portal
         await asyncio.open_connection("127.0.0.1", port)
     assert asyncio.all_tasks() - before == set()
     await open_proxy.stop()  # twice is fine
+
+
+async def test_stop_mid_request_logs_no_loop_error(open_proxy: EgressProxy) -> None:
+    """A browser stopped while its proxy reads a request head (found under load): the
+    handler ends quietly, with no "Exception in callback" from asyncio's stream server."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: errors.append(context))
+    try:
+        port = await open_proxy.start()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET http://portal.test/ HTTP/1.1\r\n")  # the head is not over
+        await writer.drain()
+        # The proxy announces no "handler started"; it starts within a few loop turns.
+        while not open_proxy._handlers:  # noqa: ASYNC110 — no event to await here
+            await asyncio.sleep(0)
+        await open_proxy.stop()  # the streams' done-callbacks ran before gather returned
+        writer.close()
+        del reader
+    finally:
+        loop.set_exception_handler(None)
+    assert errors == []

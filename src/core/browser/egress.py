@@ -105,6 +105,10 @@ class EgressProxy:
             writer.write(_reply(400, "Bad Request", "not a proxy request"))
         except (OSError, asyncio.IncompleteReadError):
             pass  # either side went away
+        except asyncio.CancelledError:
+            # Only stop() cancels us. Ending cancelled would make 3.11's start_server
+            # callback call task.exception(), which raises, logged as an asyncio ERROR.
+            pass
         finally:
             self._handlers.discard(task)
             writer.close()  # flushes a refusal first; nothing here waits on the peer

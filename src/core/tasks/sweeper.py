@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 
 from autofactura.core.db.base import utcnow
 from autofactura.core.services import Services
@@ -26,10 +26,20 @@ NO_EMAIL = (
 
 
 async def resend_pending(services: Services, older_than: timedelta) -> int:
+    """PENDING tasks untouched for `older_than`. Each one sent is touched, so a task still
+    waiting behind a long queue (not lost) gets one more message per grace period, not one
+    per sweep (a 200-task burst on two workers queued for ~17 minutes)."""
     cutoff = utcnow() - older_than
-    return await _resend(
-        services, (Task.status == TaskStatus.PENDING.value) & (Task.updated_at <= cutoff)
-    )
+    pending = (Task.status == TaskStatus.PENDING.value) & (Task.updated_at <= cutoff)
+    async with services.db.session() as session:
+        rows = await session.execute(select(Task.id).where(pending).limit(1000))
+        ids = list(rows.scalars())
+        if ids:
+            touch = update(Task).where(Task.id.in_(ids), pending).values(updated_at=utcnow())
+            await session.execute(touch)
+    for task_id in ids:  # after the commit, as every enqueue
+        services.queue.enqueue(task_id)
+    return len(ids)
 
 
 async def resend_orphaned(services: Services) -> int:
