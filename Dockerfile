@@ -73,9 +73,10 @@ USER app:app
 
 EXPOSE 8000
 
-# No curl in slim images: ask /healthz with the Python that is already there.
+# No curl in slim images: ask /readyz (database and Redis answer) with the Python that is
+# already there; /healthz (the process is alive) stays for orchestrators' liveness probes.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('AUTOFACTURA_PORT', '8000'); sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('AUTOFACTURA_PORT', '8000'); sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/readyz', timeout=4).status == 200 else 1)"]
 
 ENTRYPOINT ["tini", "--"]
 CMD ["autofactura", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -15,7 +15,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
@@ -33,9 +32,11 @@ from autofactura.core.config import Settings
 from autofactura.core.mail.smtp import smtp_receiver
 from autofactura.core.services import Services, build_services
 from autofactura.demo_portal import demo_portal_routes
+from autofactura.health_routes import healthz, readyz
 from autofactura.http import BodyLimit, SecurityHeaders
 from autofactura.live.routes import live_page, live_socket
 from autofactura.mail_routes import INBOUND_PATH, inbound_email
+from autofactura.metrics import Metrics, RequestMetrics, metrics_endpoint
 from autofactura.schema import build_schema
 from autofactura.schema.context import Context, Unauthenticated, token_from
 from autofactura.schema.fanout import Fanout
@@ -49,7 +50,7 @@ class GraphQLApp(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, metrics: Metrics) -> None:
         settings = services.settings
         super().__init__(
             build_schema(settings),
@@ -57,6 +58,7 @@ class GraphQLApp(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         )
         self.services = services
+        self.metrics = metrics  # the WebSocket handlers count open subscriptions on it
         self.fanout = Fanout(self.schema, services)
 
     def decode_json(self, data: str | bytes) -> object:
@@ -82,15 +84,13 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
 
-async def healthz(_: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
-
-
 def create_app(settings: Settings) -> ASGIApp:
     broker = configure_broker(settings)
     use_settings(settings)
     services = build_services(settings, queue=DramatiqQueue(settings.retry_min_backoff_ms))
-    graphql = GraphQLApp(services)
+    metrics = Metrics()
+    graphql = GraphQLApp(services, metrics)
+    embedded = None if settings.redis_url else EmbeddedWorker(broker, settings.worker_threads)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -101,9 +101,6 @@ def create_app(settings: Settings) -> ASGIApp:
                     smtp_receiver(services, settings.smtp_host, settings.smtp_port)
                 )
                 log.info("SMTP receiver on %s:%d", settings.smtp_host, port)
-            embedded = (
-                None if settings.redis_url else EmbeddedWorker(broker, settings.worker_threads)
-            )
             if embedded is not None:
                 embedded.start()
                 running.callback(embedded.stop)
@@ -113,7 +110,21 @@ def create_app(settings: Settings) -> ASGIApp:
             yield
         await services.close()
 
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz(services)),
+        Route("/metrics", metrics_endpoint(services, metrics, broker, embedded)),
+        Route("/artifacts/{artifact_id}", artifact_download(services), methods=["GET"]),
+        Route("/live/{task_id}", live_page(services), methods=["GET"]),
+        WebSocketRoute("/live/{task_id}/ws", live_socket(services)),
+        Route(INBOUND_PATH, inbound_email(services), methods=["POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
+        WebSocketRoute("/graphql", graphql),
+        *console_routes(),
+        *(demo_portal_routes() if settings.demo_portal_enabled else []),
+    ]
     middleware = [
+        Middleware(RequestMetrics, metrics=metrics, routes=routes),
         Middleware(BodyLimit, paths={INBOUND_PATH: settings.inbound_max_bytes}),
         Middleware(
             CORSMiddleware,
@@ -125,17 +136,6 @@ def create_app(settings: Settings) -> ASGIApp:
         # Large answers (a 50-task page, the schema, the console's scripts) go compressed to
         # clients that ask; small ones are not worth it. WebSockets pass through untouched.
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
-    ]
-    routes = [
-        Route("/healthz", healthz),
-        Route("/artifacts/{artifact_id}", artifact_download(services), methods=["GET"]),
-        Route("/live/{task_id}", live_page(services), methods=["GET"]),
-        WebSocketRoute("/live/{task_id}/ws", live_socket(services)),
-        Route(INBOUND_PATH, inbound_email(services), methods=["POST"]),
-        Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
-        WebSocketRoute("/graphql", graphql),
-        *console_routes(),
-        *(demo_portal_routes() if settings.demo_portal_enabled else []),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     # Outside Starlette's own error handler, so even a 500 carries the headers.

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from autofactura.core.config import Settings, SettingsError, load_settings
+from autofactura.core.observability.logs import configure_logging
+
+log = logging.getLogger("autofactura")
 
 
 def _no_inbound_domain(settings: Settings) -> bool:
@@ -30,10 +33,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from autofactura.app import create_app
     from autofactura.core.db.migrate import upgrade
+    from autofactura.core.observability.sentry import init_sentry
     from autofactura.core.services import database_url
 
     if settings.smtp_port is not None and _no_inbound_domain(settings):
         return 2
+    init_sentry(settings)  # before the app makes its broker: Sentry hooks brokers as made
     if not settings.distributed_database:
         # Embedded mode must work with no set-up step: the SQLite schema follows the code.
         upgrade(database_url(settings))
@@ -41,14 +46,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # The app knows where it listens (the demo portal's own URL depends on it).
     settings = settings.model_copy(update={"host": host, "port": port})
     app = create_app(settings)
-    print(f"autofactura: GraphQL at http://{host}:{port}/graphql", file=sys.stderr)
+    log.info("GraphQL at http://%s:%d/graphql", host, port)
     if settings.demo_portal_url:
-        print(f"autofactura: demo vendor portal at {settings.demo_portal_url}", file=sys.stderr)
+        log.info("demo vendor portal at %s", settings.demo_portal_url)
     uvicorn.run(
         app,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines go through our handler, as JSON like the rest
         ws_per_message_deflate=False,
     )
     return 0
@@ -71,11 +77,13 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    # dramatiq's own CLI supervises the worker processes (restarts, signals, reloads).
+    # dramatiq's own CLI supervises the worker processes (restarts, signals, reloads),
+    # logging through our handler: each worker process configures it again (with Sentry).
     argv = [
         sys.executable,
         "-m",
-        "dramatiq",
+        "autofactura.actors.supervisor",
+        "--skip-logging",
         "autofactura.actors.worker",
         "autofactura.actors.tasks",
         "autofactura.actors.webhooks",
@@ -195,9 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"autofactura: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
     return int(args.handler(settings, args))
 
 

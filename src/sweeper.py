@@ -9,6 +9,8 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from redis.exceptions import RedisError
+
 from autofactura.core.services import Services
 from autofactura.core.tasks import idempotency
 from autofactura.core.tasks.sweeper import (
@@ -29,6 +31,26 @@ async def forget_idempotency_keys(services: Services) -> None:
         await idempotency.forget_expired(session)
 
 
+class RedisRestarts:
+    """Tells when the broker's Redis restarted (its run_id changed): a Redis without
+    persistence lost every queued message then, so PENDING tasks need theirs again now,
+    not after the grace meant for a message that is merely slow."""
+
+    def __init__(self, services: Services) -> None:
+        self.redis = services.redis
+        self.run_id: str | None = None
+
+    async def restarted(self) -> bool:
+        if self.redis is None:
+            return False
+        try:
+            run_id = str((await self.redis.info("server"))["run_id"])
+        except (RedisError, OSError, KeyError):
+            return False  # down: asked again on the next sweep
+        seen, self.run_id = self.run_id, run_id
+        return seen is not None and seen != run_id
+
+
 @contextlib.asynccontextmanager
 async def run_sweeper(services: Services, *, resend_all_pending: bool) -> AsyncIterator[None]:
     """`resend_all_pending`: the embedded queue lives in memory, so after a restart every
@@ -36,9 +58,11 @@ async def run_sweeper(services: Services, *, resend_all_pending: bool) -> AsyncI
 
     async def loop() -> None:
         first = True
+        redis = RedisRestarts(services)
         while True:
             try:
-                grace = timedelta(0) if first and resend_all_pending else PENDING_GRACE
+                lost = (first and resend_all_pending) or await redis.restarted()
+                grace = timedelta(0) if lost else PENDING_GRACE
                 await resend_pending(services, grace)
                 await resend_orphaned(services)
                 await fail_abandoned(services)

@@ -53,9 +53,12 @@ def configure(settings: Settings) -> dramatiq.Broker:
 
     use_delivery_queue(DramatiqDeliveryQueue())
     if _configured is not None and _configured[0] == settings.redis_url:
-        return _configured[1]
-    broker = make_broker(settings)
-    _configured = (settings.redis_url, broker)
+        broker = _configured[1]
+    else:
+        broker = make_broker(settings)
+        _configured = (settings.redis_url, broker)
+    # Point the process and our actors at it again even when it is the same one: a test's
+    # server may have handed back another broker meanwhile (tests/support/live_server.py).
     dramatiq.set_broker(broker)
     for actor in all_actors():
         actor.broker = broker

@@ -10,6 +10,11 @@ class EmbeddedWorker:
         # A short poll timeout so a message is picked up promptly and stop() is quick.
         self._worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
 
+    @property
+    def worker(self) -> dramatiq.Worker:
+        """The dramatiq worker itself (/metrics counts the messages it holds)."""
+        return self._worker
+
     def start(self) -> None:
         self._worker.start()
 

@@ -12,7 +12,15 @@ import httpx
 import pytest
 
 from autofactura.core.config import Settings
-from tests.support.api import CREATE_PROFILE, CREATE_TASK, PROFILE, REGISTER, make_settings, ticket
+from tests.support.api import (
+    CREATE_PROFILE,
+    CREATE_TASK,
+    PROFILE,
+    REGISTER,
+    TLS,
+    make_settings,
+    ticket,
+)
 from tests.support.live_server import live_server
 
 VENDOR_URL = "https://93.184.216.34/facturacion"
@@ -62,8 +70,12 @@ class Api:
     client_ip: str | None = None
 
     def client(self) -> httpx.Client:
-        transport = httpx.HTTPTransport(local_address=self.client_ip) if self.client_ip else None
-        return httpx.Client(base_url=self.base_url, transport=transport, timeout=30)
+        transport = (
+            httpx.HTTPTransport(local_address=self.client_ip, verify=TLS)
+            if self.client_ip
+            else None
+        )
+        return httpx.Client(base_url=self.base_url, transport=transport, verify=TLS, timeout=30)
 
     def post(self, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
         auth = {"authorization": f"Bearer {self.token}"} if self.token else {}

@@ -18,7 +18,7 @@ import httpx
 from autofactura.core.services import Services
 from autofactura.core.tasks import service as task_service
 from autofactura.schema.ids import decode
-from tests.support.api import CREATE_PROFILE, PROFILE, REGISTER, ticket
+from tests.support.api import CREATE_PROFILE, PROFILE, REGISTER, TLS, ticket
 
 _TOTALS = itertools.count()
 
@@ -76,7 +76,7 @@ class Api:
     async def result(self, query: str, **variables: Any) -> dict[str, Any]:
         """The whole JSON body; the HTTP status must be 200 (never a 500)."""
         headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=self.base_url, verify=TLS, timeout=30) as client:
             response = await client.post(
                 "/graphql", json={"query": query, "variables": variables}, headers=headers
             )
@@ -177,15 +177,17 @@ class Buyer:
             await self.api.control("cancelTask", task_id)
 
 
-async def register(base_url: str) -> Buyer:
+async def register(
+    base_url: str, email: str | None = None, profile: dict[str, str] = PROFILE
+) -> Buyer:
     api = Api(base_url)
-    email = f"pipeline-{uuid.uuid4().hex[:12]}@example.com"
+    email = email or f"pipeline-{uuid.uuid4().hex[:12]}@example.com"
     signed = (await api.data(REGISTER, email=email, password="s3cret-pass"))["register"]
     assert signed["__typename"] == "AuthPayload", signed
     user = Api(base_url, signed["token"], uuid.UUID(signed["user"]["id"]))
-    profile = (await user.data(CREATE_PROFILE, input=PROFILE))["createFiscalProfile"]
-    assert profile["__typename"] == "FiscalProfile", profile
-    return Buyer(user, profile["id"])
+    created = (await user.data(CREATE_PROFILE, input=profile))["createFiscalProfile"]
+    assert created["__typename"] == "FiscalProfile", created
+    return Buyer(user, created["id"])
 
 
 def task_uuid(task_id: str) -> uuid.UUID:

@@ -5,6 +5,7 @@ helpers that go through the public mutations."""
 from __future__ import annotations
 
 import itertools
+import ssl
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from autofactura.schema import build_schema
 from autofactura.schema.context import Context
 
 _counter = itertools.count()
+# One TLS context for every HTTP client of the tests: httpx builds a new one (loading the CA
+# bundle) per client otherwise, 20-200 ms each, more than a request to a local server costs.
+TLS = ssl.create_default_context()
 
 PROFILE = {
     "taxId": "WAL9709244W4",

@@ -5,12 +5,15 @@ Frames from other domains (an invoicing provider's form) and subresources still 
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Request, Route
 
 from autofactura.core.agent.domains import allowed
+
+_REMOVE_SECONDS = 3.0
 
 
 class DomainGuard:
@@ -28,9 +31,12 @@ class DomainGuard:
 
     async def remove(self) -> None:
         try:
-            await self.context.unroute("**/*", self._check)
-        except PlaywrightError:
-            pass  # the browser is already gone
+            # Bounded: while a navigation to a silent server is pending, Playwright's unroute
+            # never returns, and it runs on the way out of a run that timed out.
+            async with asyncio.timeout(_REMOVE_SECONDS):
+                await self.context.unroute("**/*", self._check)
+        except (PlaywrightError, TimeoutError):
+            pass  # the browser is gone or stuck: it is closed right after, routes and all
 
     async def _check(self, route: Route, request: Request) -> None:
         top_level = request.is_navigation_request() and request.frame.parent_frame is None

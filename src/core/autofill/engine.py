@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
+from autofactura.core.agent.domains import vendor_domain
+from autofactura.core.agent.guard import DomainGuard
 from autofactura.core.autofill import buttons
 from autofactura.core.autofill.capture import download_buttons
 from autofactura.core.autofill.classify import Classification, classify
@@ -25,12 +27,18 @@ from autofactura.core.autofill.page import PortalPage, open_page
 from autofactura.core.autofill.scan import FoundControl, PageView
 from autofactura.core.autofill.values import Buyer, Purchase, purchase_of, shown, value_for
 from autofactura.core.browser.session import BrowserError
+from autofactura.core.engine import resubmit
 from autofactura.core.engine.preflight import buyer_of
 from autofactura.core.engine.run import TaskRun
 from autofactura.core.playbooks.locate import describe
 from autofactura.core.tasks.status import FailureCode, InterventionReason
 
 MAX_ROUNDS = 30
+SUBMIT_FAILED = (
+    "El portal respondió con un error {status} al enviar tus datos. No los reenviamos para no "
+    "timbrar dos veces: reintenta más tarde y, si el ticket ya aparece facturado, traeremos esa "
+    "factura."
+)
 CONTINUING = "Seguimos desde la página donde quedó el motor anterior."
 NAVIGATION_TIMEOUT_MS = 30_000
 _FAILURES = {
@@ -66,12 +74,19 @@ async def driving(task_run: TaskRun, engine: str) -> AsyncIterator[_Drive | None
         yield None
         return
     async with open_page(task_run.browser()) as (portal, session):
-        buyer = buyer_of(profile, await task_run.delivery_email(profile))
-        drive = _Drive(task_run, portal, buyer, purchase_of(task_run.ticket))
-        drive.engine = engine  # the engine a final state is recorded for
-        drive.downloads_dir = session.downloads_dir
-        drive.cdp_url = session.cdp_url
-        yield drive
+        # Every engine stays on the vendor's site: a page (or an ad in it) that sends the
+        # browser elsewhere, in this tab or a pop-up, is stopped before the buyer's data follows.
+        guard = DomainGuard(portal.page, vendor_domain(task_run.vendor_url))
+        await guard.install()
+        try:
+            buyer = buyer_of(profile, await task_run.delivery_email(profile))
+            drive = _Drive(task_run, portal, buyer, purchase_of(task_run.ticket))
+            drive.engine = engine  # the engine a final state is recorded for
+            drive.downloads_dir = session.downloads_dir
+            drive.cdp_url = session.cdp_url
+            yield drive
+        finally:
+            await guard.remove()
 
 
 # The same control on the same page classifies the same way: keep the answer.
@@ -157,6 +172,8 @@ class _Drive:
             await self.task_run.step("click", "Cerramos un aviso que tapaba el portal.", shot=False)
         view = await self.portal.settled()
         reading = read_page(view.text, [*self.portal.take_dialogs(), *view.alerts])
+        if self.submitted and self.portal.document_status >= 500:
+            return await self._server_error(reading)
         if reading is not None:
             outcome = await self._on_reading(reading, view)
             if outcome is not None or reading.signal in _HELP:
@@ -174,6 +191,18 @@ class _Drive:
             if more:
                 view = await self.portal.settled(quick=True)
         return await self._advance(view)
+
+    async def _server_error(self, reading: Reading | None) -> bool:
+        """A 5xx answer to what we sent: whether it stamped is unknown, and sending the form
+        again could stamp twice, so the run ends here (a known refusal keeps its code)."""
+        if reading is not None and reading.signal in _FAILURES:
+            await self.task_run.fail(_FAILURES[reading.signal], reading.message, self.engine)
+        elif reading is not None and reading.signal is Signal.ERROR:
+            await self.task_run.fail(FailureCode.PORTAL_ERROR, reading.message, self.engine)
+        else:
+            reason = SUBMIT_FAILED.format(status=self.portal.document_status)
+            await self.task_run.fail(FailureCode.PORTAL_UNREACHABLE, reason, self.engine)
+        return True
 
     async def _on_reading(self, reading: Reading, view: PageView) -> bool | None:
         signal = reading.signal
@@ -305,6 +334,13 @@ class _Drive:
         if missing:
             names = ", ".join(f"«{m}»" for m in missing[:5])
             await self._stuck(f"Antes de timbrar, el portal pide {names} y no sabemos qué poner.")
+            return False
+        earlier = None if self.confirmed else await self.task_run.stamped_earlier()
+        if earlier is not None:
+            self.confirmed = True  # the buyer's resume approves this stamp, as below
+            await self.task_run.need_intervention(
+                InterventionReason.CONFIRMATION_REQUIRED, resubmit.ASK.format(button=earlier)
+            )
             return False
         if self.task_run.require_confirmation and not self.confirmed:
             self.confirmed = True

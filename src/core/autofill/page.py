@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 
-from playwright.async_api import Dialog, Frame, Page, Request, async_playwright
+from playwright.async_api import Dialog, Frame, Page, Request, Response, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from autofactura.core.autofill.scan import PageView, scan
@@ -52,7 +52,9 @@ class PortalPage:
         self.dialogs: list[str] = []  # alert() texts since the last take_dialogs()
         self._inflight: set[Request] = set()  # the page's own loads: documents, XHR, fetch
         self.navigations = 0  # grows with every frame navigation: a postback ends a view
+        self.document_status = 0  # the HTTP status of the page's last document
         page.on("dialog", self._on_dialog)
+        page.on("response", self._responded)
         page.on("framenavigated", self._navigated)
         page.on("request", self._started)
         page.on("requestfinished", self._ended)
@@ -65,6 +67,10 @@ class PortalPage:
 
     def _navigated(self, frame: Frame) -> None:
         self.navigations += 1
+
+    def _responded(self, response: Response) -> None:
+        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
+            self.document_status = response.status
 
     def _started(self, request: Request) -> None:
         if request.resource_type in _WATCHED:
@@ -94,6 +100,12 @@ class PortalPage:
                 continue
         return closed
 
+    @property
+    def gone(self) -> bool:
+        """The browser died or the page closed: its loads will never end, nothing to wait for."""
+        browser = self.page.context.browser
+        return self.page.is_closed() or (browser is not None and not browser.is_connected())
+
     async def settled(self, *, quick: bool = False) -> PageView:
         """The page once navigations, AJAX and spinners are over (bounded wait). `quick`
         trusts one read when nothing is loading (after typing: changes are synchronous)."""
@@ -102,7 +114,7 @@ class PortalPage:
         view = await self._scan()
         if quick and not view.busy and not self._inflight:
             return view
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self.gone:
             fingerprint = view.fingerprint()
             if fingerprint == last and not view.busy and not self._inflight:
                 return view

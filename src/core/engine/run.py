@@ -8,8 +8,12 @@ cancellation stops the run.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +22,7 @@ from autofactura.core.cfdi.files import InvoiceFile
 from autofactura.core.cfdi.parse import Cfdi
 from autofactura.core.cfdi.verify import Mismatch
 from autofactura.core.db.base import utcnow
+from autofactura.core.engine import resubmit
 from autofactura.core.engine.browser import TaskBrowser
 from autofactura.core.engine.errors import RunStopped
 from autofactura.core.events import recorder
@@ -35,8 +40,11 @@ from autofactura.core.tasks.lifecycle import IllegalTransition, Outcome, move
 from autofactura.core.tasks.models import Task
 from autofactura.core.tasks.status import FailureCode, InterventionReason, TaskStatus
 
+log = logging.getLogger(__name__)
 _WAITING = (TaskStatus.PAUSED, TaskStatus.INTERVENTION_NEEDED)
+_LIVE = (TaskStatus.RUNNING, *_WAITING)
 _DB_CHECK_SECONDS = 1.0
+_UNKNOWN = object()
 
 
 class TaskRun:
@@ -62,13 +70,18 @@ class TaskRun:
         self._subscription: Subscription | None = None
         self._browser = TaskBrowser(services, task.id, task.user_id, task.vendor_url)
         self._checked_at = 0.0
+        self._lease_keeper: asyncio.Task[None] | None = None
+        self._earlier_stamp: str | object | None = _UNKNOWN
+        self.bound: asyncio.Timeout | None = None  # the run's time bound, see _bound_waits
 
     async def __aenter__(self) -> TaskRun:
         channel = task_channel(self.task_id)
         self._subscription = await self.services.bus.subscribe(channel, maxsize=64)
+        self._lease_keeper = asyncio.create_task(self._keep_lease(), name="lease-keeper")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self._stop_keeping_lease()
         try:
             await self._browser.close()
         finally:
@@ -84,8 +97,22 @@ class TaskRun:
         """True when this run started a browser that no longer answers (it crashed)."""
         return await self._browser.lost()
 
+    async def stamped_earlier(self) -> str | None:
+        """The stamping button an earlier run of this attempt pressed, when this run took
+        the attempt over from one that did; asked once, before this run stamps itself."""
+        if self._earlier_stamp is _UNKNOWN:
+            self._earlier_stamp = (
+                await resubmit.earlier_stamp(
+                    self.services.db, self.user_id, self.task_id, self.attempt
+                )
+                if self.claims > 1
+                else None
+            )
+        return self._earlier_stamp if isinstance(self._earlier_stamp, str) else None
+
     async def release(self) -> None:
         """Give up the lease now, so a redelivered message can take the task over."""
+        await self._stop_keeping_lease()
         async with self.services.db.session() as session:
             (await self._load(session)).lease_expires_at = utcnow()
 
@@ -137,6 +164,8 @@ class TaskRun:
         """Record one thing the engine did, after making sure it may still act; with a
         screenshot unless `shot` is False. True when a person had the browser meanwhile."""
         handed_over = False
+        if details.get("irreversible"):
+            details["attempt"] = self.attempt  # what a takeover looks for: see stamped_earlier
         while True:
             handed_over = await self.checkpoint() or handed_over
             try:
@@ -172,13 +201,30 @@ class TaskRun:
         await self._refresh(force=False)
         deadline = time.monotonic() + self.services.settings.intervention_timeout_seconds
         handed_over = self.status in _WAITING
-        while self.status in _WAITING:
-            if time.monotonic() >= deadline:
-                await self._end_waiting()
-            await self._wait_for_change(min(1.0, max(0.0, deadline - time.monotonic())))
+        with self._bound_waits():
+            while self.status in _WAITING:
+                if time.monotonic() >= deadline:
+                    await self._end_waiting()
+                await self._wait_for_change(min(1.0, max(0.0, deadline - time.monotonic())))
         if self.status is not TaskStatus.RUNNING:
             raise RunStopped(self.status.value)
         return handed_over
+
+    @contextlib.contextmanager
+    def _bound_waits(self) -> Iterator[None]:
+        """The run's time bound (`self.bound`, set by the runner) stands still while a
+        person has the task: their time is not the portal's."""
+        when = self.bound.when() if self.bound is not None else None
+        if self.bound is None or when is None or self.status not in _WAITING:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        self.bound.reschedule(None)
+        try:
+            yield
+        finally:
+            self.bound.reschedule(when + loop.time() - started)
 
     async def need_intervention(self, reason: InterventionReason, message: str) -> None:
         """Hand the task to the buyer (CAPTCHA, login…) and wait until they resume it; the
@@ -267,6 +313,8 @@ class TaskRun:
     def _observe(self, task: Task) -> None:
         if task.attempt != self.attempt:
             raise RunStopped("superseded by a new attempt")
+        if task.claims != self.claims:  # our lease ran out and another worker took over
+            raise RunStopped("taken over by another worker")
         self.status = task.task_status
 
     async def _wait_for_change(self, seconds: float) -> None:
@@ -280,9 +328,32 @@ class TaskRun:
     async def _renew_lease(self) -> None:
         async with self.services.db.session() as session:
             task = await self._load(session)
+            if task.claims != self.claims or task.task_status not in _LIVE:
+                return  # not ours any more: never stretch another run's lease
             task.lease_expires_at = utcnow() + timedelta(
                 seconds=self.services.settings.lease_seconds
             )
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease while this run lives, also during a long browser call (a slow
+        portal): a lease that ran out under a live run let a second worker run the same
+        task beside it, stamping twice. A dead worker stops renewing; that is the point."""
+        every = self.services.settings.lease_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self._renew_lease()
+            except RunStopped:
+                return
+            except Exception:  # a lost database: try again next time, the lease may hold
+                log.warning("could not renew the lease of task %s", self.task_id, exc_info=True)
+
+    async def _stop_keeping_lease(self) -> None:
+        keeper, self._lease_keeper = self._lease_keeper, None
+        if keeper is not None:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
 
     async def _end_waiting(self) -> None:
         waited = _duration(self.services.settings.intervention_timeout_seconds)

@@ -15,11 +15,12 @@ from datetime import timedelta
 from autofactura.core.browser.session import BrowserError
 from autofactura.core.db.base import utcnow
 from autofactura.core.engine.chain import build_chain
-from autofactura.core.engine.errors import TRANSIENT, LeaseHeld, RunStopped
+from autofactura.core.engine.errors import TRANSIENT, LeaseHeld, RunStopped, database_lost
 from autofactura.core.engine.preflight import PreflightEngine
 from autofactura.core.engine.run import TaskRun
 from autofactura.core.events import recorder
 from autofactura.core.events.models import EventType
+from autofactura.core.observability import context as observed
 from autofactura.core.services import Services
 from autofactura.core.tasks.lifecycle import Outcome, move
 from autofactura.core.tasks.models import Task
@@ -65,32 +66,49 @@ async def claim(services: Services, task_id: uuid.UUID) -> Task | None:
 
 
 async def run_task(services: Services, task_id: uuid.UUID) -> None:
-    task = await claim(services, task_id)
-    if task is None:
-        return
-    async with TaskRun(services, task) as task_run:
-        try:
-            async with asyncio.timeout(services.settings.task_timeout_seconds):
-                await _walk(services, task_run)
-        except RunStopped:
+    # Every line logged while the task runs (by us, engines, libraries) carries its id.
+    with observed.bound(task_id=str(task_id)):
+        task = await claim(services, task_id)
+        if task is None:
             return
-        except TRANSIENT:
-            raise
-        except TimeoutError:
-            await _stop(
-                task_run,
-                FailureCode.TIMEOUT,
-                "El portal tardó demasiado; lo intentamos por el tiempo máximo sin terminar.",
-            )
-        except Exception:
-            if await task_run.browser_lost():
-                # Chromium died under the engine: not the task's fault. Let the retried
-                # message take over at once instead of after the lease (claims are bounded).
-                await task_run.release()
-                raise BrowserError("the browser died during a step") from None
-            error_id = uuid.uuid4().hex[:12]
-            log.exception("task %s failed unexpectedly (error %s)", task_id, error_id)
-            await _stop(task_run, FailureCode.INTERNAL, f"Error interno ({error_id}).")
+        with observed.bound(attempt=task.attempt):
+            async with TaskRun(services, task) as task_run:
+                with observed.hiding(await _profile_values(task_run)):
+                    log.info("task run started (claim %d)", task_run.claims)
+                    await _run(services, task_run)
+                    log.info("task run ended: %s", task_run.status)
+
+
+async def _profile_values(task_run: TaskRun) -> list[str | None]:
+    """What the logs must never show in clear for this task: its buyer's profile."""
+    profile = await task_run.fiscal_profile()
+    if profile is None:
+        return []
+    return [profile.tax_id, profile.legal_name, profile.zip, profile.email]
+
+
+async def _run(services: Services, task_run: TaskRun) -> None:
+    try:
+        async with asyncio.timeout(services.settings.task_timeout_seconds) as bound:
+            task_run.bound = bound
+            await _walk(services, task_run)
+    except RunStopped:
+        return
+    except TRANSIENT:
+        raise
+    except TimeoutError:
+        await _stop(
+            task_run,
+            FailureCode.TIMEOUT,
+            "El portal tardó demasiado; lo intentamos por el tiempo máximo sin terminar.",
+        )
+    except Exception as exc:
+        if database_lost(exc):
+            raise  # not the task's fault: its lease runs out and the sweep re-sends it
+        await _unless_browser_died(task_run)
+        error_id = uuid.uuid4().hex[:12]
+        log.exception("task %s failed unexpectedly (error %s)", task_run.task_id, error_id)
+        await _stop(task_run, FailureCode.INTERNAL, f"Error interno ({error_id}).")
 
 
 async def _walk(services: Services, task_run: TaskRun) -> None:
@@ -102,7 +120,18 @@ async def _walk(services: Services, task_run: TaskRun) -> None:
             await task_run.step("engine", f"Probando el motor {engine.name}.", engine=engine.name)
         if await engine.run(task_run):
             return
+        # An engine also gives up when Chromium died under it (an empty page, nothing to
+        # click): that is no reason to try the next one on the dead browser.
+        await _unless_browser_died(task_run)
     await task_run.fail(FailureCode.UNSUPPORTED_PORTAL, UNSUPPORTED)
+
+
+async def _unless_browser_died(task_run: TaskRun) -> None:
+    if await task_run.browser_lost():
+        # Chromium died under the engine: not the task's fault. Let the retried message
+        # take over at once instead of after the lease (claims are bounded).
+        await task_run.release()
+        raise BrowserError("the browser died during a step") from None
 
 
 async def _stop(task_run: TaskRun, code: FailureCode, reason: str) -> None:

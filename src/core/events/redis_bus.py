@@ -90,7 +90,8 @@ class RedisBus:
         backoff = 0.1
         while True:
             try:
-                assert self._pubsub is not None
+                if self._pubsub is None:  # the last reconnection failed
+                    raise ConnectionError("not connected to Redis")
                 message = await self._pubsub.get_message(timeout=1.0)
                 backoff = 0.1
             except (RedisError, OSError) as exc:
@@ -112,7 +113,9 @@ class RedisBus:
             async with self._lock:
                 await self._connect()
         except (RedisError, OSError):
-            self._pubsub = old  # try again on the next round
+            # Try again on the next round (the old connection is closed: reading it would
+            # raise a RuntimeError that kills the reader for good).
+            self._pubsub = None
         else:
             # Anything published while we were away is in the log, not in our queues.
             self._flag_all_lagged()

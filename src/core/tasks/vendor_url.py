@@ -6,14 +6,24 @@ Webhook URLs follow the same rules (`check_public_url` with their own field and 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import logging
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from autofactura.core.errors import InvalidInput, invalid
 
 _MAX_LENGTH = 2048
+# How long a request waits for the system resolver. A lookup that takes longer is given up
+# like one that fails (see check_public_url); its thread stays blocked until the resolver
+# gives up (often 10 s or more), so lookups have threads of their own and never hold up
+# the ones the rest of the app borrows (password hashing, files).
+RESOLVE_SECONDS = 3.0
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,8 @@ def normalize_vendor_url(raw: str, words: UrlWords = VENDOR_URL) -> tuple[str, s
 async def check_public_url(raw: str, *, allow_private: bool, words: UrlWords) -> str:
     """Normalize and refuse loopback, private, link-local and metadata targets.
 
-    A name that does not resolve now is accepted: DNS may be down for a moment, and the
-    address is checked again right before each connection.
+    A name that does not resolve now (or not within RESOLVE_SECONDS) is accepted: DNS may
+    be down for a moment, and the address is checked again right before each connection.
     """
     url, host = normalize_vendor_url(raw, words)
     if allow_private:
@@ -110,7 +120,8 @@ def is_demo_portal(raw: str, demo_portal_url: str) -> bool:
     return (
         (got.scheme, got.hostname, got.port) == (want.scheme, want.hostname, want.port)
         and got.path.startswith(want.path)
-        and ".." not in got.path
+        # Browsers read %2e as a dot: /demo/portal/%2e%2e/ climbs out of the portal too.
+        and ".." not in unquote(got.path)
     )
 
 
@@ -119,8 +130,16 @@ async def _addresses(host: str) -> list[str]:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
+    # The system resolver on a thread whatever the event loop (uvloop resolves its own
+    # way): one resolver for the API and the worker, and one to stand in for.
+    lookup = functools.partial(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().run_in_executor(_LOOKUPS, lookup), RESOLVE_SECONDS
+        )
+    except TimeoutError:
+        log.warning("no DNS answer for %s within %.0f s", host, RESOLVE_SECONDS)
+        return []
     except (socket.gaierror, UnicodeError):
         return []
     return [str(info[4][0]) for info in infos]
