@@ -124,7 +124,7 @@ def create_app(settings: Settings) -> ASGIApp:
         *(demo_portal_routes() if settings.demo_portal_enabled else []),
     ]
     middleware = [
-        Middleware(RequestMetrics, metrics=metrics, routes=routes),
+        Middleware(RequestMetrics, metrics=metrics),
         Middleware(BodyLimit, paths={INBOUND_PATH: settings.inbound_max_bytes}),
         Middleware(
             CORSMiddleware,

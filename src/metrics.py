@@ -13,11 +13,11 @@ import contextlib
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import dramatiq
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import OperationType, get_operation_ast
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -36,7 +36,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autofactura.actors.depth import queue_depths
@@ -45,6 +45,7 @@ from autofactura.core.observability import context as observed
 from autofactura.core.observability import stats
 from autofactura.core.services import Services
 from autofactura.core.tasks.status import TaskStatus
+from autofactura.schema.share import parsed
 
 log = logging.getLogger(__name__)
 UNMATCHED = "unmatched"  # one label for every unknown path: no unbounded series
@@ -87,10 +88,8 @@ def counted(view: Any, query: str, operation_name: str | None) -> Iterator[None]
 
 
 def _is_subscription(query: str, operation_name: str | None) -> bool:
-    try:
-        operation = get_operation_ast(parse(query), operation_name)
-    except GraphQLError:
-        return False
+    document = parsed(query)
+    operation = get_operation_ast(document, operation_name) if document is not None else None
     return operation is not None and operation.operation == OperationType.SUBSCRIPTION
 
 
@@ -98,8 +97,8 @@ class RequestMetrics:
     """Counts and times each HTTP request under its route template, and gives every line
     logged while a request or WebSocket is served its path."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, routes: list[BaseRoute]) -> None:
-        self.app, self.metrics, self.routes = app, metrics, routes
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -123,18 +122,17 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, recorded)
         finally:
-            route, method = template(self.routes, scope), scope["method"]
+            route, method = template(scope.get("route")), scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
 
 
-def template(routes: Iterable[BaseRoute], scope: Scope) -> str:
-    for route in routes:
-        match, _ = route.matches(scope)
-        if match is not Match.NONE:
-            path = str(getattr(route, "path", UNMATCHED))
-            return f"{path}/{{path}}" if isinstance(route, Mount) else path
-    return UNMATCHED
+def template(route: BaseRoute | None) -> str:
+    """The route Starlette's router matched (it leaves it in the scope), as a label."""
+    if route is None:
+        return UNMATCHED
+    path = str(getattr(route, "path", UNMATCHED))
+    return f"{path}/{{path}}" if isinstance(route, Mount) else path
 
 
 class _Families(Collector):

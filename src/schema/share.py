@@ -34,7 +34,8 @@ class ShareKey:
 
 
 @lru_cache(maxsize=256)
-def _parsed(query: str) -> DocumentNode | None:
+def parsed(query: str) -> DocumentNode | None:
+    """The document, parsed once per distinct text (sockets send the same few)."""
     try:
         return parse(query)
     except GraphQLError:
@@ -42,7 +43,7 @@ def _parsed(query: str) -> DocumentNode | None:
 
 
 def root_field(query: str, operation_name: str | None) -> FieldNode | None:
-    document = _parsed(query)
+    document = parsed(query)
     if document is None:
         return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

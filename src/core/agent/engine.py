@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from autofactura.core.agent.domains import allowed, vendor_domain
-from autofactura.core.agent.guard import DomainGuard
 from autofactura.core.agent.llm import chat_model
 from autofactura.core.agent.prompt import task_prompt
 from autofactura.core.agent.secrets import redact, redact_json, sensitive_data
@@ -67,7 +66,9 @@ class AgentRun:
         self.settings = task_run.services.settings
         self.secrets = sensitive_data(drive.buyer)
         self.domain = vendor_domain(task_run.vendor_url)
-        self.guard = DomainGuard(portal.page, self.domain)
+        # The guard driving() installed for the whole drive; the agent reads its refusals.
+        assert drive.guard is not None
+        self.guard = drive.guard
         self.stop_reason: str | None = None
         self.stopped: RunStopped | None = None
         self.agent: Any = None
@@ -79,11 +80,9 @@ class AgentRun:
             # The first engine to drive this browser: start at the portal.
             await self.task_run.step("navigate", "Abrimos el portal de facturación.")
             await page.goto(self.task_run.vendor_url, wait_until="domcontentloaded")
-        await self.guard.install()
         try:
             await self._run_agent(workdir)
         finally:
-            await self.guard.remove()
             shutil.rmtree(workdir, ignore_errors=True)
         if self.stopped is not None:
             raise self.stopped

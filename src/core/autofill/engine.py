@@ -84,6 +84,7 @@ async def driving(task_run: TaskRun, engine: str) -> AsyncIterator[_Drive | None
             drive.engine = engine  # the engine a final state is recorded for
             drive.downloads_dir = session.downloads_dir
             drive.cdp_url = session.cdp_url
+            drive.guard = guard
             yield drive
         finally:
             await guard.remove()
@@ -113,6 +114,7 @@ class _Drive:
         self.engine = "autofill"  # the engine a final state is recorded for (agent reuses this)
         self.downloads_dir = Path()
         self.cdp_url = ""
+        self.guard: DomainGuard | None = None  # set by driving(): keeps the run on the site
         self.buyer, self.purchase = buyer, purchase
         self.tried: dict[str, dict[str, int]] = defaultdict(dict)
         self.errors_seen: set[str] = set()
@@ -335,7 +337,7 @@ class _Drive:
             names = ", ".join(f"«{m}»" for m in missing[:5])
             await self._stuck(f"Antes de timbrar, el portal pide {names} y no sabemos qué poner.")
             return False
-        earlier = None if self.confirmed else await self.task_run.stamped_earlier()
+        earlier = None if self.confirmed else self.task_run.earlier_stamp
         if earlier is not None:
             self.confirmed = True  # the buyer's resume approves this stamp, as below
             await self.task_run.need_intervention(

@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 _WAITING = (TaskStatus.PAUSED, TaskStatus.INTERVENTION_NEEDED)
 _LIVE = (TaskStatus.RUNNING, *_WAITING)
 _DB_CHECK_SECONDS = 1.0
-_UNKNOWN = object()
 
 
 class TaskRun:
@@ -71,12 +70,17 @@ class TaskRun:
         self._browser = TaskBrowser(services, task.id, task.user_id, task.vendor_url)
         self._checked_at = 0.0
         self._lease_keeper: asyncio.Task[None] | None = None
-        self._earlier_stamp: str | object | None = _UNKNOWN
+        # Set on entering, before this run can stamp: see resubmit.earlier_stamp.
+        self.earlier_stamp: str | None = None
         self.bound: asyncio.Timeout | None = None  # the run's time bound, see _bound_waits
 
     async def __aenter__(self) -> TaskRun:
         channel = task_channel(self.task_id)
         self._subscription = await self.services.bus.subscribe(channel, maxsize=64)
+        if self.claims > 1:  # took the attempt over: did the run before us press "stamp"?
+            self.earlier_stamp = await resubmit.earlier_stamp(
+                self.services.db, self.user_id, self.task_id, self.attempt
+            )
         self._lease_keeper = asyncio.create_task(self._keep_lease(), name="lease-keeper")
         return self
 
@@ -96,19 +100,6 @@ class TaskRun:
     async def browser_lost(self) -> bool:
         """True when this run started a browser that no longer answers (it crashed)."""
         return await self._browser.lost()
-
-    async def stamped_earlier(self) -> str | None:
-        """The stamping button an earlier run of this attempt pressed, when this run took
-        the attempt over from one that did; asked once, before this run stamps itself."""
-        if self._earlier_stamp is _UNKNOWN:
-            self._earlier_stamp = (
-                await resubmit.earlier_stamp(
-                    self.services.db, self.user_id, self.task_id, self.attempt
-                )
-                if self.claims > 1
-                else None
-            )
-        return self._earlier_stamp if isinstance(self._earlier_stamp, str) else None
 
     async def release(self) -> None:
         """Give up the lease now, so a redelivered message can take the task over."""
@@ -165,7 +156,7 @@ class TaskRun:
         screenshot unless `shot` is False. True when a person had the browser meanwhile."""
         handed_over = False
         if details.get("irreversible"):
-            details["attempt"] = self.attempt  # what a takeover looks for: see stamped_earlier
+            details["attempt"] = self.attempt  # what a takeover looks for: earlier_stamp
         while True:
             handed_over = await self.checkpoint() or handed_over
             try:

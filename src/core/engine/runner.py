@@ -80,8 +80,15 @@ async def run_task(services: Services, task_id: uuid.UUID) -> None:
 
 
 async def _profile_values(task_run: TaskRun) -> list[str | None]:
-    """What the logs must never show in clear for this task: its buyer's profile."""
-    profile = await task_run.fiscal_profile()
+    """What the logs must never show in clear for this task: its buyer's profile. One that
+    cannot be read (a lost key) hides nothing: the engine reads it again inside the run's
+    error handling, so the task fails INTERNAL instead of the message failing unhandled."""
+    try:
+        profile = await task_run.fiscal_profile()
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001 — reported by the engine's own read, as the task's
+        return []
     if profile is None:
         return []
     return [profile.tax_id, profile.legal_name, profile.zip, profile.email]
