@@ -6,15 +6,15 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from autofactura.core.config import Settings
 from tests.faults.procs import browsers_under, kill_group
-from tests.pipeline.conftest import variant
+from tests.pipeline.conftest import Workers, variant
 from tests.pipeline.helpers import CREATE_TASK, Buyer
 from tests.support.live_server import live_server
-from tests.support.workers import WorkerProcess
+from tests.support.workers import WorkerProcess, clear_backlog
 
 WORKER_THREADS = 2  # two workers at most: four Chromiums on two cores
 MAX_TASK_CLAIMS = 5
@@ -48,22 +48,15 @@ def run_bound(settings: Settings) -> float:
     return settings.task_timeout_seconds + takeover + settings.worker_heartbeat_timeout_seconds + 15
 
 
-@dataclass
-class Crew:
+class Crew(Workers):
     """`autofactura worker` processes for these settings; killed ones leave no Chromium."""
 
-    settings: Settings
-    processes: list[WorkerProcess] = field(default_factory=list)
-
-    def start(self) -> WorkerProcess:
-        worker = WorkerProcess(
-            self.settings,
-            threads=WORKER_THREADS,
-            AUTOFACTURA_MAX_TASK_CLAIMS=str(self.settings.max_task_claims),
-            AUTOFACTURA_TASK_TIMEOUT_SECONDS=str(self.settings.task_timeout_seconds),
-        )
-        self.processes.append(worker)
-        return worker
+    def __init__(self, settings: Settings) -> None:
+        env = {
+            "AUTOFACTURA_MAX_TASK_CLAIMS": str(settings.max_task_claims),
+            "AUTOFACTURA_TASK_TIMEOUT_SECONDS": str(settings.task_timeout_seconds),
+        }
+        super().__init__(settings, threads=WORKER_THREADS, env=env)
 
     def kill(self, worker: WorkerProcess) -> None:
         """SIGKILL a worker, then the Chromiums it had started (in sessions of their own,
@@ -77,11 +70,6 @@ class Crew:
     def kill_all(self) -> None:
         for worker in list(self.processes):
             self.kill(worker)
-
-    def stop_all(self) -> None:
-        for worker in self.processes:
-            worker.stop()
-        self.processes.clear()
 
 
 @dataclass(frozen=True)
@@ -99,6 +87,7 @@ def serving(own: Settings, *, workers: bool) -> Iterator[Service]:
         crew = Crew(own) if workers else None
         try:
             if crew is not None:
+                clear_backlog(own)
                 crew.start()
             yield Service(url, own, crew)
         finally:

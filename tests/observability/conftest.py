@@ -14,7 +14,7 @@ from autofactura.core.config import Settings
 from autofactura.core.services import Services
 from tests.conftest import DISTRIBUTED
 from tests.support.live_server import live_server
-from tests.support.workers import WorkerProcess
+from tests.support.workers import WorkerProcess, clear_backlog
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ def served(settings: Settings, services: Services) -> Iterator[Served]:
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(live_server(settings))
         if DISTRIBUTED:
+            clear_backlog(settings)
             worker = WorkerProcess(settings)
             stack.callback(worker.stop)
         yield Served(url, settings)

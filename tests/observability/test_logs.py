@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from autofactura.core.config import Settings
+from autofactura.core.db.database import sqlite_url
 from tests.conftest import DISTRIBUTED
 from tests.observability.engines import OTHER_EMAIL, OTHER_RFC
 from tests.observability.processes import serve_process, worker_process
@@ -26,6 +27,7 @@ from tests.pipeline.helpers import CREATE_TASK, FINAL, Api, Buyer, task_uuid
 from tests.portals.app import serve_portals
 from tests.portals.buyer import PROFILE, ticket
 from tests.support.api import CREATE_PROFILE, REGISTER
+from tests.support.workers import clear_backlog
 
 ACCOUNT_EMAIL = f"observed-{uuid.uuid4().hex[:10]}@example.org"
 CLEAR = (
@@ -69,8 +71,13 @@ async def _wait_final(api: Api, task_id: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 async def run(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run]:
     logs = tmp_path_factory.mktemp("observed")
+    # Embedded, the child `serve` gets a SQLite file of its own: a second process on the
+    # suite's file ran its migrations and sweeper there, and SQLite across processes lost
+    # the suite's WAL when it stopped ("file is not a database" in later tests).
+    own = {} if DISTRIBUTED else {"database_url": sqlite_url(logs / "serve.db")}
     observed = variant(
         settings,
+        **own,
         engines="",
         extra_engines="tests.observability.engines:LeakyEngine",
         allow_private_urls=True,
@@ -83,9 +90,10 @@ async def run(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> A
         files = [stack.enter_context((logs / name).open("wb")) for name in ("serve", "worker")]
         url = stack.enter_context(serve_process(observed, files[0], SENTRY_DSN=dsn))
         if DISTRIBUTED:
-            stack.enter_context(
-                worker_process(observed, files[1], LOG_LEVEL="INFO", SENTRY_DSN=dsn)
-            )
+            clear_backlog(observed)
+            # Configured as `serve` is: the same environment name for Sentry.
+            worker_env = {"LOG_LEVEL": "INFO", "SENTRY_DSN": dsn, "AUTOFACTURA_ENV": observed.env}
+            stack.enter_context(worker_process(observed, files[1], **worker_env))
         api = await _buyer(url)
         profile = (await api.data(CREATE_PROFILE, input=PROFILE))["createFiscalProfile"]
         completed = await _task(api, profile["id"], portals.url("clasico"), "A-88121")

@@ -20,7 +20,7 @@ from tests.conftest import DISTRIBUTED
 from tests.pipeline.helpers import Buyer, register
 from tests.support.api import make_settings
 from tests.support.live_server import live_server
-from tests.support.workers import WorkerProcess
+from tests.support.workers import WorkerProcess, clear_backlog
 
 LEASE_SECONDS = 3
 HEARTBEAT_TIMEOUT_SECONDS = 5
@@ -29,10 +29,12 @@ WORKER_THREADS = 4
 
 
 def variant(base: Settings, **overrides: object) -> Settings:
-    """The test settings (same database, Redis, keys, data dir) with a few values changed."""
-    assert base.database_url is not None
+    """The test settings (same database, Redis, keys, data dir) with a few values changed
+    (the database too, when `database_url` is one of them)."""
+    database_url = overrides.pop("database_url", base.database_url)
+    assert isinstance(database_url, str)
     return make_settings(
-        base.database_url, base.redis_url, base.data_dir, base.encryption_keys or "", **overrides
+        database_url, base.redis_url, base.data_dir, base.encryption_keys or "", **overrides
     )
 
 
@@ -42,9 +44,11 @@ class Workers:
 
     settings: Settings
     processes: list[WorkerProcess] = field(default_factory=list)
+    threads: int = WORKER_THREADS
+    env: dict[str, str] = field(default_factory=dict)  # more for `worker_env`
 
     def start(self) -> WorkerProcess:
-        worker = WorkerProcess(self.settings, threads=WORKER_THREADS)
+        worker = WorkerProcess(self.settings, threads=self.threads, queues=(), **self.env)
         self.processes.append(worker)
         return worker
 
@@ -92,6 +96,7 @@ def pipeline(pipeline_settings: Settings, services: Services) -> Iterator[Pipeli
         url = stack.enter_context(live_server(pipeline_settings))
         workers: Workers | None = None
         if DISTRIBUTED:
+            clear_backlog(pipeline_settings)
             workers = Workers(pipeline_settings)
             stack.callback(workers.stop_all)
             workers.start()

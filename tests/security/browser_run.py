@@ -29,7 +29,7 @@ from tests.security.capture import everything_written, uvicorn_at_debug
 from tests.support.api import ticket
 from tests.support.live_server import live_server
 from tests.support.pages import StaticPage, serve_pages
-from tests.support.workers import WorkerProcess
+from tests.support.workers import WorkerProcess, clear_backlog
 from tests.support.ws import TRANSPORT_WS, graphql_ws
 from tests.webhooks.helpers import CREATE_WEBHOOK
 from tests.webhooks.receiver import Receiver, receiving
@@ -141,6 +141,7 @@ async def run_in_a_browser(settings: Settings, written: Path) -> BrowserRuns:
         url = stack.enter_context(live_server(real))
         stack.enter_context(uvicorn_at_debug())
         if DISTRIBUTED:
+            clear_backlog(real)
             worker = WorkerProcess(real, 3, LOG_LEVEL="DEBUG", AUTOFACTURA_LOG_FORMAT="json")
             stack.callback(worker.stop)
         anyone = await register(url)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+import asyncpg
+import redis
 
 from autofactura.core.config import Settings
 
@@ -40,6 +45,40 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def clear_backlog(settings: Settings) -> None:
+    """Distributed, every test that creates a task without running a worker leaves a
+    `tasks.run` message in Redis and the task PENDING (which an API's sweeper sends again).
+    A package that starts real workers calls this first, so they run its own tasks and not
+    a backlog of a hundred others, each with a browser, that would hold its tasks past
+    their tests' bounds. The leftover tasks end CANCELLED; their tests are over."""
+    if not settings.redis_url or not settings.database_url:
+        return
+    client = redis.Redis.from_url(settings.redis_url)
+    try:
+        queue = "autofactura:autofactura"  # the broker's namespace, then the tasks' queue
+        client.delete(queue, f"{queue}.DQ", f"{queue}.msgs", f"{queue}.DQ.msgs")
+        for suffix in ("autofactura", "autofactura.DQ"):  # held by workers killed earlier
+            for key in client.scan_iter(match=f"autofactura:__acks__.*.{suffix}"):
+                client.delete(key)
+    finally:
+        client.close()
+    # On a thread of its own: an async fixture may call this with its loop running.
+    done = threading.Thread(target=asyncio.run, args=(_cancel_unfinished(settings.database_url),))
+    done.start()
+    done.join()
+
+
+async def _cancel_unfinished(database_url: str) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "update tasks set status = 'CANCELLED', updated_at = now()"
+            " where status in ('PENDING', 'RUNNING', 'PAUSED', 'INTERVENTION_NEEDED')"
+        )
+    finally:
+        await connection.close()
 
 
 class WorkerProcess:
