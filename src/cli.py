@@ -136,6 +136,9 @@ def _mail(settings: Settings, args: argparse.Namespace) -> int:
         )
     host = args.host or settings.smtp_host
     port = args.port if args.port is not None else (settings.smtp_port or 25)
+    from autofactura.core.observability.sentry import init_sentry
+
+    init_sentry(settings)  # before _receive_mail makes the broker, as in `serve`
     try:
         asyncio.run(_receive_mail(settings, host, port))
     except OSError as exc:

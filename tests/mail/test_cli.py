@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autofactura.core.config import Settings
 from tests.mail.conftest import DOMAIN
+from tests.observability.sentry_collector import sentry_collector
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"receiving mail for @(\S+) on 127\.0\.0\.1:(\d+)")
@@ -80,3 +81,29 @@ async def test_mail_receives_until_sigterm(settings: Settings, tmp_path: Path) -
     finally:
         process.kill()
         process.wait(10)
+
+
+def _recipient_answer(port: int, address: str) -> int:
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="tests.local", timeout=10) as smtp:
+        smtp.ehlo()
+        smtp.mail("facturas@vendedor.com.mx")
+        return smtp.rcpt(address)[0]
+
+
+async def test_mail_reports_its_errors_to_sentry(settings: Settings, tmp_path: Path) -> None:
+    """A receiver whose database is gone answers 451 (the sender retries) and Sentry hears
+    of it, as from `serve` and `worker`."""
+    broken = f"sqlite:///{tmp_path}/no-such-dir/autofactura.db"
+    with sentry_collector() as (dsn, envelopes):
+        env = _env(settings, tmp_path, AUTOFACTURA_INBOUND_DOMAIN=DOMAIN, SENTRY_DSN=dsn)
+        env.pop("REDIS_URL", None)
+        process = _start({**env, "DATABASE_URL": broken}, "--host", "127.0.0.1", "--port", "0")
+        try:
+            _, port = await asyncio.wait_for(asyncio.to_thread(_read_until_listening, process), 60)
+            address = f"factura-aaaabbbbccccdddd@{DOMAIN}"
+            assert await asyncio.to_thread(_recipient_answer, port, address) == 451
+            envelope = await asyncio.to_thread(envelopes.wait_for_exception, "OperationalError", 30)
+        finally:
+            process.kill()
+            process.wait(10)
+    assert b"could not look up inbound recipient" in envelope
