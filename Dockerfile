@@ -43,10 +43,11 @@ RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /dist . \
 # ---------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 
-# tini reaps the browser's child processes and forwards signals (graceful worker stop).
+# tini reaps the browser's child processes and forwards signals (graceful worker stop);
+# util-linux's setpriv gives each Chromium a parent-death signal (a killed worker's end).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        chromium fonts-liberation ca-certificates tini \
+        chromium fonts-liberation ca-certificates tini util-linux \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 app \

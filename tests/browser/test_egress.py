@@ -284,3 +284,19 @@ async def test_stop_mid_request_logs_no_loop_error(open_proxy: EgressProxy) -> N
     finally:
         loop.set_exception_handler(None)
     assert errors == []
+
+
+async def test_a_lookup_that_hangs_is_a_502_in_bounded_time() -> None:
+    async def hanging(host: str, port: int) -> list[str]:
+        await asyncio.sleep(60)
+        raise AssertionError("not reached")
+
+    egress = EgressProxy(allow_private=False, resolver=hanging, resolve_seconds=0.3)
+    try:
+        request = b"GET http://slow.test/ HTTP/1.1\r\nHost: slow.test\r\n\r\n"
+        answer = await asyncio.wait_for(_exchange(await egress.start(), request), 5)
+    finally:
+        await egress.stop()
+    assert answer.startswith(b"HTTP/1.1 502 Bad Gateway\r\n")
+    assert answer.endswith(b"slow.test did not resolve in 0.3 s\n")
+    assert egress.refused == []  # unreachable, not a policy refusal

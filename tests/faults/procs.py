@@ -1,11 +1,12 @@
-"""Processes the fault tests kill: a worker's Chromiums (started in sessions of their own,
-so a SIGKILLed worker leaves them behind) and the Chromium of one task."""
+"""Processes the fault tests kill or watch: a worker's Chromiums (in sessions of their own,
+they die with a SIGKILLed worker by their parent-death signal) and the Chromium of one task."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -60,3 +61,19 @@ def kill_group(pid: int) -> None:
     """SIGKILL a Chromium and every process of its session (renderers, zygote)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Running: a zombie (dead, waiting for a reaper) is not."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except (OSError, IndexError):
+        return False
+
+
+def still_running(pids: list[int], within: float) -> list[int]:
+    """Those of `pids` still running after waiting up to `within` seconds for them to end."""
+    deadline = time.monotonic() + within
+    while (left := [p for p in pids if _alive(p)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left

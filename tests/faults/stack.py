@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from autofactura.core.config import Settings
-from tests.faults.procs import browsers_under, kill_group
+from tests.faults.procs import browsers_under, kill_group, still_running
 from tests.pipeline.conftest import Workers, variant
 from tests.pipeline.helpers import CREATE_TASK, Buyer
 from tests.support.live_server import live_server
@@ -59,13 +59,14 @@ class Crew(Workers):
         super().__init__(settings, threads=WORKER_THREADS, env=env)
 
     def kill(self, worker: WorkerProcess) -> None:
-        """SIGKILL a worker, then the Chromiums it had started (in sessions of their own,
-        they outlive a killed worker: an operator's process supervisor reaps them)."""
+        """SIGKILL a worker; the Chromiums it had started must end with it."""
         browsers = browsers_under(worker.process.pid)
         worker.kill()
-        for pid in browsers:
-            kill_group(pid)
         self.processes.remove(worker)
+        left = still_running(browsers, within=15)
+        for pid in left:  # leave the machine clean before failing
+            kill_group(pid)
+        assert left == [], "a SIGKILLed worker left its Chromium running"
 
     def kill_all(self) -> None:
         for worker in list(self.processes):

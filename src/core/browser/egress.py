@@ -19,6 +19,8 @@ PUBLIC_CONNECT_PORTS = frozenset({80, 443, 8080, 8443})
 _HEAD_LIMIT = 64 * 1024
 _CHUNK = 64 * 1024
 _CONNECT_TIMEOUT_S = 15.0
+# A lookup that hangs (a dead DNS server) is a 502 then, not a request held open meanwhile.
+RESOLVE_TIMEOUT_S = 10.0
 # Hop-by-hop headers between Chromium and us: never forwarded to the vendor.
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authorization"})
 
@@ -60,8 +62,10 @@ class EgressProxy:
         resolver: Resolver | None = None,
         is_allowed_address: Callable[[str], bool] = is_public_address,
         also_allowed: frozenset[tuple[str, int]] = frozenset(),
+        resolve_seconds: float = RESOLVE_TIMEOUT_S,
     ) -> None:
         self.allow_private = allow_private
+        self._resolve_seconds = resolve_seconds
         # Exact (address, port) targets let through anyway: the app's own demo portal.
         self._also_allowed = also_allowed
         self.refused: list[Refusal] = []
@@ -198,7 +202,10 @@ class EgressProxy:
         except ValueError:
             pass
         try:
-            addresses = await self._resolve(host, port)
+            async with asyncio.timeout(self._resolve_seconds):
+                addresses = await self._resolve(host, port)
+        except TimeoutError:
+            raise _Unreachable(f"{host} did not resolve in {self._resolve_seconds:g} s") from None
         except (OSError, UnicodeError) as exc:
             raise _Unreachable(f"{host} does not resolve: {exc}") from None
         if not addresses:

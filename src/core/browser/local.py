@@ -85,6 +85,16 @@ def scratch_dir(session_id: str) -> Path:
     return Path(tempfile.gettempdir()) / f"autofactura-chrome-{digest}"
 
 
+def _dies_with_us() -> list[str]:
+    """util-linux's setpriv, when present, execs Chromium with a parent-death signal: a
+    worker killed without cleaning up (SIGKILL, the OOM killer) takes its Chromiums along,
+    instead of leaving them running, for nobody, in sessions of their own. The signal
+    follows the thread that started it: here, a worker thread's loop, which outlives its
+    browsers."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+
+
 class LocalChromium:
     """BrowserProvider that starts Debian's (or CHROME_PATH's) Chromium per task."""
 
@@ -142,6 +152,7 @@ class LocalChromium:
                 # it one of its own, removed on stop (short: it holds a Unix socket).
                 scratch_dir(session_id).mkdir(mode=0o700, exist_ok=True)
                 return await asyncio.create_subprocess_exec(
+                    *_dies_with_us(),
                     binary,
                     *chrome_args(profile, self.headless, proxy_port),
                     stdin=asyncio.subprocess.DEVNULL,
