@@ -94,6 +94,10 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     ]
     if args.queues:  # e.g. workers of their own for webhook deliveries
         argv += ["--queues", *args.queues]
+    # A worker takes no more messages than it has threads (dramatiq's default is twice as
+    # many): one it holds but does not run yet waits, if it dies, for the queue maintenance
+    # (actors/broker.py) to put it back.
+    os.environ.setdefault("dramatiq_queue_prefetch", str(args.threads))
     os.execv(sys.executable, argv)  # noqa: S606 — fixed argv, our own interpreter
     return 0  # not reached: execv replaced this process
 
