@@ -47,3 +47,32 @@ async def test_pause_resume_and_cancel_reach_the_agent(
         run.runner.cancel()
     assert (await run.task()).status == "CANCELLED"
     assert not portals.ledger.stamps("prosa", number)
+
+
+async def test_a_buyer_who_approves_each_stamp_approves_the_agent_before_it_starts(
+    portals: PortalServer, services: Services
+) -> None:
+    """Nothing can stop the model right before its stamping click, so it asks first."""
+    number = folio("PROSA")
+    run = await start(
+        services,
+        portals.url("prosa"),
+        number,
+        require_confirmation=True,
+        engines="autofill",
+        extra_engines=SCRIPTED,
+        allow_private_urls=True,
+    )
+    try:
+        task = await run.wait_for("INTERVENTION_NEEDED")
+        assert task.intervention_reason == "CONFIRMATION_REQUIRED"
+        await asyncio.sleep(1.0)
+        assert number not in CHATS or CHATS[number].calls == 0, "the model ran before the yes"
+        assert not portals.ledger.stamps("prosa", number)
+        await run.act("resume")
+        await asyncio.wait_for(run.runner, 90)
+    finally:
+        run.runner.cancel()
+    assert (await run.task()).status == "COMPLETED"
+    assert CHATS[number].calls >= 3
+    assert len(portals.ledger.stamps("prosa", number)) == 1

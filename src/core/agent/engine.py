@@ -20,6 +20,7 @@ from autofactura.core.autofill.capture import download_buttons
 from autofactura.core.autofill.engine import _Drive, driving
 from autofactura.core.autofill.outcome import Signal, read_page
 from autofactura.core.autofill.page import PortalPage
+from autofactura.core.engine import resubmit
 from autofactura.core.engine.errors import RunStopped
 from autofactura.core.engine.run import TaskRun
 from autofactura.core.tasks.status import InterventionReason
@@ -80,6 +81,7 @@ class AgentRun:
             # The first engine to drive this browser: start at the portal.
             await self.task_run.step("navigate", "Abrimos el portal de facturación.")
             await page.goto(self.task_run.vendor_url, wait_until="domcontentloaded")
+        await self._approve_stamping()
         try:
             await self._run_agent(workdir)
         finally:
@@ -91,6 +93,26 @@ class AgentRun:
         if self.task_run.status.ends_run:
             return True
         return await self._hand_over()
+
+    async def _approve_stamping(self) -> None:
+        """The model presses the stamping button itself, and nothing stands between it and
+        that click: so what autofill asks right before it (a takeover after an earlier run
+        pressed it; a buyer who approves every stamp) is asked before the agent starts."""
+        if self.drive.confirmed:
+            return  # the buyer already approved this drive's stamp
+        earlier, purchase = self.task_run.earlier_stamp, self.drive.purchase
+        if earlier is not None:
+            message = resubmit.ASK.format(button=earlier)
+        elif self.task_run.require_confirmation:
+            message = (
+                f"El asistente terminará de llenar el portal y pulsará él mismo el botón que "
+                f"timbra el ticket {purchase.folio} por ${purchase.total} con tu perfil fiscal;"
+                " no puede detenerse justo antes. Reanuda para permitirlo, o cancela."
+            )
+        else:
+            return
+        self.drive.confirmed = True
+        await self.task_run.need_intervention(InterventionReason.CONFIRMATION_REQUIRED, message)
 
     async def _run_agent(self, workdir: Path) -> None:
         from browser_use import Agent, BrowserSession
