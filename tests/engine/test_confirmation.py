@@ -4,7 +4,6 @@ resumeTask."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from autofactura.core.services import Services
@@ -24,14 +23,10 @@ async def test_stamping_waits_for_the_buyers_approval(
         engines="autofill",
         allow_private_urls=True,
     )
-    try:
-        waiting = await run.wait_for("INTERVENTION_NEEDED")
-        assert waiting.intervention_reason == "CONFIRMATION_REQUIRED"
+
+    async def nothing_stamped() -> None:
         assert not portals.ledger.stamps("clasico", folio), "stamped before the approval"
-        await run.act("resume")
-        await asyncio.wait_for(run.runner, 60)
-    finally:
-        run.runner.cancel()
-    done = await run.task()
+
+    done = await run.approve(nothing_stamped, within=60)
     assert (done.status, done.engine) == ("COMPLETED", "autofill")
     assert len(portals.ledger.stamps("clasico", folio)) == 1

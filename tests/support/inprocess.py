@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -45,6 +46,19 @@ class Running:
                 return task
             await asyncio.sleep(0.1)
         raise AssertionError(f"still {task.status}, wanted {status}")
+
+    async def approve(self, before: Callable[[], Awaitable[None]], within: float) -> Task:
+        """Wait for the run to ask the buyer's approval (CONFIRMATION_REQUIRED), check
+        `before` then, resume, and return the task once the run has ended."""
+        try:
+            waiting = await self.wait_for("INTERVENTION_NEEDED")
+            assert waiting.intervention_reason == "CONFIRMATION_REQUIRED"
+            await before()
+            await self.act("resume")
+            await asyncio.wait_for(self.runner, within)
+        finally:
+            self.runner.cancel()
+        return await self.task()
 
     async def act(self, action: str) -> None:
         """pause, resume or cancel, as the buyer would through the API."""
