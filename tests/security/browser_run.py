@@ -56,9 +56,13 @@ def account_email() -> str:
     return f"quimera-{uuid.uuid4().hex[:8]}@xochipilli.example"
 
 
+# The other host's page for any path: a form like the vendor's, telling its server (/typed)
+# as soon as anything is typed into it.
 FORM = (
     b'<html><body><form method="post"><input name="rfc" placeholder="RFC">'
-    b"<button>Facturar</button></form></body></html>"
+    b"<button>Facturar</button></form><script>"
+    b'document.querySelector("input").addEventListener("input", () => fetch("/typed", '
+    b"{keepalive: true}));</script></body></html>"
 )
 
 

@@ -28,3 +28,9 @@ def test_script_navigation_and_popups_never_leave(browser_runs: BrowserRuns) -> 
 )
 def test_a_vendor_redirect_to_another_host_is_not_followed(browser_runs: BrowserRuns) -> None:
     assert "/redirected" not in browser_runs.elsewhere.paths()
+
+
+def test_nothing_is_typed_into_a_page_on_another_host(browser_runs: BrowserRuns) -> None:
+    """Whatever got the browser there (the redirect above), the engine types none of the
+    buyer's data into another host's page: its scripts could read it."""
+    assert "/typed" not in browser_runs.elsewhere.paths()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
-from autofactura.core.agent.domains import vendor_domain
+from autofactura.core.agent.domains import allowed, vendor_domain
 from autofactura.core.agent.guard import DomainGuard
 from autofactura.core.autofill import buttons
 from autofactura.core.autofill.capture import download_buttons
@@ -118,6 +118,7 @@ class _Drive:
         self.buyer, self.purchase = buyer, purchase
         self.tried: dict[str, dict[str, int]] = defaultdict(dict)
         self.errors_seen: set[str] = set()
+        self.left_for: set[str] = set()  # other sites the portal sent us to, told once each
         self.looked_up = False
         self.confirmed = False
         # "te lo enviamos por correo" on a page we have not submitted anything from is the
@@ -173,6 +174,8 @@ class _Drive:
         if await self.portal.dismiss_overlays():
             await self.task_run.step("click", "Cerramos un aviso que tapaba el portal.", shot=False)
         view = await self.portal.settled()
+        if await self._left_the_site():
+            return False  # the next engine, if any, finds the same page and the same rule
         reading = read_page(view.text, [*self.portal.take_dialogs(), *view.alerts])
         if self.submitted and self.portal.document_status >= 500:
             return await self._server_error(reading)
@@ -246,6 +249,8 @@ class _Drive:
     async def _fill(self, view: PageView) -> tuple[int, bool]:
         """Fill what this view asks for; the steps are recorded together at the end (or
         before a postback), so a pause takes effect within one pass over the form."""
+        if await self._left_the_site():
+            return 0, False
         done: list[tuple[str, str, dict[str, Any]]] = []
         filled = 0
         navigations = self.portal.navigations
@@ -276,6 +281,21 @@ class _Drive:
         if filled:
             self.task_run.recorder.fill_page()
         return filled, await self.task_run.steps(done)
+
+    async def _left_the_site(self) -> bool:
+        """True when the page is on another site than the vendor's (its own redirect got us
+        there: the guard stops only what the page's scripts start). Nothing of the buyer's
+        is typed there: that page's scripts could read it."""
+        url = self.portal.page.url
+        if allowed(url, vendor_domain(self.task_run.vendor_url)):
+            return False
+        host = urlsplit(url).hostname or url
+        if host not in self.left_for:
+            self.left_for.add(host)
+            await self.task_run.step(
+                "think", f"El portal nos llevó a otro sitio ({host}); ahí no escribimos tus datos."
+            )
+        return True
 
     def _meaning(self, found: FoundControl) -> Classification | None:
         """What the control is; each round asks up to three times (fill, waiting, missing)."""
