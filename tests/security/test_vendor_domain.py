@@ -23,8 +23,7 @@ def test_script_navigation_and_popups_never_leave(browser_runs: BrowserRuns) -> 
 @pytest.mark.xfail(
     strict=True,
     reason="known gap: Playwright's route() does not see the hops of a redirect, so the "
-    "vendor's own 302 to another host is followed; the engine then types the RFC into the "
-    "form there (its own POST is stopped, the page's scripts could still read the field)",
+    "vendor's own 302 to another host is followed (nothing is typed there: see below)",
 )
 def test_a_vendor_redirect_to_another_host_is_not_followed(browser_runs: BrowserRuns) -> None:
     assert "/redirected" not in browser_runs.elsewhere.paths()
